@@ -1,4 +1,4 @@
-#include "base/status.h"
+#include "tablestore/base/status.h"
 
 namespace tablestore::base {
 

@@ -1,4 +1,4 @@
-#include "base/row.h"
+#include "tablestore/base/row.h"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
-#include "base/status.h"
+#include "tablestore/base/status.h"
 
 #include <gtest/gtest.h>
 
-#include "base/result.h"
+#include "tablestore/base/result.h"
 
 namespace tablestore::base {
 namespace {

@@ -5,7 +5,7 @@
 #include <optional>
 #include <utility>
 
-#include "base/status.h"
+#include "tablestore/base/status.h"
 
 namespace tablestore::base {
 

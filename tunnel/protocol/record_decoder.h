@@ -1,0 +1,26 @@
+#pragma once
+
+// From ReadRecords pages to row changes (docs/tunnel-protocol.md §9.1). Thread-safe.
+
+#include <vector>
+
+#include "tablestore/base/result.h"
+#include "tablestore/base/row.h"
+#include "tunnel/protocol/tunnel.pb.h"
+
+namespace tablestore::tunnel {
+
+// Decodes one tunnel record: its PlainBuffer row (context kRecord), its origin_record if
+// present, and the record-level rules of §9.1 (a put cell carries value and timestamp; a
+// delete-one-version cell a timestamp and no value; a delete-all-versions cell neither).
+// Returns kDataLoss naming the record index and the reason.
+base::Result<base::RowChange> DecodeRecord(const pb::Record& record, int index);
+
+// Decodes every record of a page, appending to `*out`. On error nothing is appended.
+base::Status DecodeRecords(const pb::ReadRecordsResponse& page,
+                           std::vector<base::RowChange>* out);
+
+// Builds the wire record for a change (emulator side): encodes row and origin.
+pb::Record EncodeRecord(const base::RowChange& change);
+
+}  // namespace tablestore::tunnel
