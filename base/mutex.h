@@ -38,7 +38,8 @@ class SCOPED_CAPABILITY MutexLock {
   Mutex* const mu_;
 };
 
-// Condition variable bound to a Mutex. Thread-safe.
+// Condition variable bound to a Mutex. Thread-safe. Wait/WaitUntil REQUIRE the bound
+// mutex held (not expressible to clang's analysis through the stored pointer).
 class CondVar {
  public:
   explicit CondVar(Mutex* mu) : mu_(mu) {}
@@ -46,14 +47,14 @@ class CondVar {
   CondVar& operator=(const CondVar&) = delete;
 
   // REQUIRES: mu held. May wake spuriously.
-  void Wait() REQUIRES(mu_) {
+  void Wait() {
     std::unique_lock<std::mutex> lock(mu_->mu_, std::adopt_lock);
     cv_.wait(lock);
     lock.release();
   }
   // REQUIRES: mu held. Returns false on timeout.
   template <class Clock, class Duration>
-  bool WaitUntil(std::chrono::time_point<Clock, Duration> deadline) REQUIRES(mu_) {
+  bool WaitUntil(std::chrono::time_point<Clock, Duration> deadline) {
     std::unique_lock<std::mutex> lock(mu_->mu_, std::adopt_lock);
     bool notified = cv_.wait_until(lock, deadline) == std::cv_status::no_timeout;
     lock.release();

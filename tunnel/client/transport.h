@@ -24,7 +24,14 @@ struct HttpResponse {
   int status = 0;
   HeaderList headers;  // names as received; look up with FindHeader (case-insensitive)
   std::string body;
+  // HTTP attempts that produced this response (set by RetryingTransport; 1 otherwise).
+  int attempts = 1;
 };
+
+// Status payload set by transports on a failed Send when the request provably never left
+// this process (connection refused, DNS failure, connect timeout, TLS handshake failure).
+// The retry policy may then repeat even non-idempotent operations (retry_policy.h).
+inline constexpr char kPayloadRequestNotSent[] = "request_not_sent";
 
 // Sends one POST. Implementations are thread-safe.
 // Errors: kUnavailable for connection failures and resets (message says which),

@@ -22,16 +22,29 @@ enum class PlainBufferContext {
 // never allocates from an unchecked length. On malformed input returns kDataLoss whose
 // message names what is wrong and the byte offset, e.g.
 // "PlainBuffer: cell checksum mismatch at offset 27 (stored 0x0b, computed 0x0a)".
+// Rejected (§8.8): a wrong header; a header without a row; truncation; any length beyond
+// the remaining bytes; a value_len, string/blob length or sequence-info length that
+// disagrees with the bytes present; unknown tags where a known one is required; unknown or
+// reserved (NULL) value types and types not allowed in that position (DOUBLE/BOOLEAN in a
+// key, INF_MIN/INF_MAX/AUTO_INCREMENT outside a kRequest key); unknown cell types (INCREMENT
+// included); a timestamp or cell type on a key cell; a missing cell or row checksum; a
+// checksum mismatch; an extension whose items do not fill ext_len exactly, or with two
+// sequence infos; trailing bytes; more than one row outside kRequest; an empty primary key
+// in kRecord. Unknown extension items are skipped; an empty TAG_ROW_DATA section and any
+// non-zero BOOLEAN byte (true) are accepted, as the official Java decoder does.
 base::Result<std::vector<base::Row>> DecodePlainBuffer(std::string_view bytes,
                                                        PlainBufferContext context);
 
-// Decodes one row of `context` kRecord or kOriginRecord into `*row` (reusing its
-// allocations). Same errors as DecodePlainBuffer.
+// Decodes exactly one row into `*row`, reusing its vectors and strings (the fast path for
+// tunnel records). Same rules and errors as DecodePlainBuffer (with kRequest: one row, the
+// request value rules). On error `*row` holds unspecified partial content.
 base::Status DecodePlainBufferRow(std::string_view bytes, PlainBufferContext context,
                                   base::Row* row);
 
 // Encodes rows behind one header. Checksums are computed (the `checksum` fields of the
 // input are ignored); the sequence-info extension is written when `row.sequence` is set.
+// Cells are written exactly as given (a key cell with a timestamp is written, and will not
+// decode); the output decodes back to equal rows when the input is valid for its context.
 std::string EncodePlainBuffer(const std::vector<base::Row>& rows);
 // Appends the encoding of a single row (header included) to `*out`.
 void EncodePlainBufferRow(const base::Row& row, std::string* out);

@@ -13,10 +13,13 @@ namespace tablestore::tunnel {
 // Decodes one tunnel record: its PlainBuffer row (context kRecord), its origin_record if
 // present, and the record-level rules of §9.1 (a put cell carries value and timestamp; a
 // delete-one-version cell a timestamp and no value; a delete-all-versions cell neither).
-// Returns kDataLoss naming the record index and the reason.
+// Returns kDataLoss naming the record index and the reason, e.g. "record 3: PlainBuffer:
+// cell checksum mismatch at offset 27 (...)" or "record 3: cell 1 'qty' (put) has no
+// timestamp". An origin_record that is present but empty is treated as absent.
 base::Result<base::RowChange> DecodeRecord(const pb::Record& record, int index);
 
-// Decodes every record of a page, appending to `*out`. On error nothing is appended.
+// Decodes every record of a page, appending to `*out` (the page's records in order). On
+// error nothing is appended: a page is applied entirely or not at all.
 base::Status DecodeRecords(const pb::ReadRecordsResponse& page,
                            std::vector<base::RowChange>* out);
 

@@ -9,6 +9,10 @@
 
 #include "tablestore/base/result.h"
 
+namespace tablestore::base {
+class Clock;
+}
+
 namespace tablestore::tunnel {
 
 // One set of credentials. `security_token` is empty for long-term keys.
@@ -44,6 +48,9 @@ base::Result<std::shared_ptr<CredentialsProvider>> NewEnvironmentCredentialsProv
 // Runs `command` (through /bin/sh) and parses its stdout as JSON:
 //   {"access_key_id": ..., "access_key_secret": ..., "security_token": ...,
 //    "expires_at": "2026-11-25T18:00:00Z" or milliseconds since the epoch}
+// (security_token and expires_at optional; the Alibaba Cloud STS shape
+// {"Credentials": {"AccessKeyId", "AccessKeySecret", "SecurityToken", "Expiration"}} is
+// accepted too). Failures never quote the command's output (it holds secrets).
 // Refreshes when the remaining lifetime falls below `refresh_fraction` of the lifetime the
 // credentials had when fetched (default 0.2, like the Java SDK's 0.8 factor), keeps the old
 // credentials if a refresh fails while they are still valid, and retries a failed refresh
@@ -52,6 +59,9 @@ struct CommandCredentialsOptions {
   double refresh_fraction = 0.2;
   std::chrono::milliseconds retry_interval{10'000};
   std::chrono::milliseconds command_timeout{30'000};
+  // Time seam for expiry and refresh decisions (wall time); null means the real clock. The
+  // command timeout always runs on real time. Must outlive the provider.
+  base::Clock* clock = nullptr;
 };
 std::shared_ptr<CredentialsProvider> NewCommandCredentialsProvider(
     std::string command, CommandCredentialsOptions options = {});

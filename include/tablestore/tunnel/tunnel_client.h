@@ -16,6 +16,7 @@
 
 namespace tablestore::base {
 class Clock;
+class CancelToken;
 }
 
 namespace tablestore::tunnel {
@@ -105,6 +106,9 @@ struct ClientOptions {
   // Seams for tests; null means the real clock / a libcurl transport.
   base::Clock* clock = nullptr;
   std::shared_ptr<Transport> transport;
+  // Cancels backoff sleeps between retries (the call then returns kCancelled); null: none.
+  // Must outlive the client.
+  const base::CancelToken* cancel = nullptr;
 };
 
 // Thread-safe: one client may serve many threads (each thread gets its own keep-alive

@@ -118,6 +118,13 @@ struct TunnelWorkerConfig {
   std::chrono::milliseconds stream_backoff_max{1'000};
   // Identical decode failures of one page before the run stops (design.md rule 8).
   int max_page_failures = 10;
+  // Delay before re-reading a page that failed to decode: doubles up to the max.
+  std::chrono::milliseconds page_retry_initial{50};
+  std::chrono::milliseconds page_retry_max{2'000};
+  // A channel that finishes or closes locally triggers an early heartbeat this long after
+  // the first such event (so several are sent together), instead of waiting for the
+  // interval. Zero: at once.
+  std::chrono::milliseconds early_heartbeat_debounce{50};
   // Daemon restart delay range after a recoverable failure.
   std::chrono::milliseconds restart_delay_min{100};
   std::chrono::milliseconds restart_delay_max{2'000};

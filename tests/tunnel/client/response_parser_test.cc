@@ -1,0 +1,107 @@
+#include "tunnel/client/response_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "tests/tunnel/client/client_test_util.h"
+#include "tunnel/protocol/service_errors.h"
+
+namespace tablestore::tunnel {
+namespace {
+
+using base::StatusCode;
+
+const std::string_view kPaths[] = {kPathCreateTunnel, kPathDeleteTunnel,  kPathListTunnel,
+                                   kPathDescribeTunnel, kPathConnect,     kPathHeartbeat,
+                                   kPathShutdown,       kPathGetCheckpoint, kPathCheckpoint,
+                                   kPathReadRecords};
+
+TEST(ResponseParser, FuzzEntryRejectsUnknownPath) {
+  EXPECT_EQ(ParseResponseForFuzzing("/tunnel/nope", "").code(), StatusCode::kInvalidArgument);
+}
+
+TEST(ResponseParser, FuzzEntryAppliesEmptyBodyRules) {
+  EXPECT_TRUE(ParseResponseForFuzzing(kPathCheckpoint, "").ok());
+  EXPECT_TRUE(ParseResponseForFuzzing(kPathHeartbeat, "").ok());
+  EXPECT_TRUE(ParseResponseForFuzzing(kPathListTunnel, "").ok());
+  EXPECT_EQ(ParseResponseForFuzzing(kPathReadRecords, "").code(), StatusCode::kDataLoss);
+  EXPECT_EQ(ParseResponseForFuzzing(kPathGetCheckpoint, "").code(), StatusCode::kDataLoss);
+}
+
+TEST(ResponseParser, SurvivesRandomBytesOnEveryPath) {
+  std::mt19937 rng(12345);
+  for (int i = 0; i < 3000; ++i) {
+    std::string body(rng() % 64, '\0');
+    for (char& c : body) c = static_cast<char>(rng());
+    for (std::string_view path : kPaths) {
+      base::Status s = ParseResponseForFuzzing(path, body);
+      if (!s.ok()) {
+        EXPECT_EQ(s.code(), StatusCode::kDataLoss) << path;
+      }
+    }
+    base::Status e = ParseErrorResponseForFuzzing(400 + static_cast<int>(rng() % 200), body);
+    EXPECT_FALSE(e.ok());
+  }
+}
+
+TEST(ResponseParser, ErrorBodyParsedWithRequestId) {
+  HttpResponse r;
+  r.status = 400;
+  r.body = testing::ErrorBody("OTSParameterInvalid", "table not found");
+  r.headers.emplace_back("X-Ots-RequestId", "abc");
+  ServiceError e = ParseServiceError(r);
+  EXPECT_EQ(e.code, "OTSParameterInvalid");
+  EXPECT_EQ(e.message, "table not found");
+  EXPECT_EQ(e.request_id, "abc");
+  EXPECT_EQ(e.http_status, 400);
+}
+
+TEST(ResponseParser, AlternativeRequestIdHeader) {
+  HttpResponse r;
+  r.status = 500;
+  r.body = "oops";
+  r.headers.emplace_back("x-ots-request-id", "node-style");
+  EXPECT_EQ(ResponseRequestId(r), "node-style");
+  ServiceError e = ParseServiceError(r);
+  EXPECT_TRUE(e.code.empty());
+  EXPECT_EQ(e.message, "oops");
+  base::Status s = ServiceErrorStatus("ListTunnel", e);
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(s.message(), "ListTunnel: HTTP 500: oops (request id node-style)");
+}
+
+TEST(ResponseParser, RedirectIsFailedPreconditionNamingLocation) {
+  HttpResponse r;
+  r.status = 301;
+  r.headers.emplace_back("Location", "https://elsewhere.example");
+  base::Status s = ServiceErrorStatus("ListTunnel", ParseServiceError(r));
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("https://elsewhere.example"), std::string::npos);
+}
+
+TEST(ResponseParser, LongRawBodyIsTruncated) {
+  HttpResponse r;
+  r.status = 502;
+  r.body = std::string(100'000, 'x');
+  ServiceError e = ParseServiceError(r);
+  EXPECT_LT(e.message.size(), 300u);
+}
+
+TEST(ResponseParser, TrimmedDataRecognisedOnlyInServerUnavailable) {
+  ServiceError e;
+  e.http_status = 503;
+  e.code = "OTSTunnelServerUnavailable";
+  e.message = std::string(errors::kTrimmedDataMessage);
+  EXPECT_TRUE(IsTrimmedDataAccess(e));
+  EXPECT_EQ(ServiceErrorStatus("ReadRecords", e).code(), StatusCode::kOutOfRange);
+  e.code = "OTSParameterInvalid";
+  EXPECT_FALSE(IsTrimmedDataAccess(e));
+  e.code = "OTSTunnelServerUnavailable";
+  e.message = "temporarily unavailable";
+  EXPECT_FALSE(IsTrimmedDataAccess(e));
+  EXPECT_EQ(ServiceErrorStatus("ReadRecords", e).code(), StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace tablestore::tunnel

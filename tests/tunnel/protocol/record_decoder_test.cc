@@ -1,0 +1,181 @@
+#include "tunnel/protocol/record_decoder.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/tunnel/protocol/protocol_test_util.h"
+#include "tunnel/protocol/plain_buffer.h"
+
+namespace tablestore::tunnel {
+namespace {
+
+using base::Cell;
+using base::CellOp;
+using base::Row;
+using base::RowChange;
+using base::Value;
+
+Row KeyRow(int64_t id) {
+  Row r;
+  Cell k;
+  k.name = "id";
+  k.value = Value::Integer(id);
+  r.primary_key.push_back(k);
+  return r;
+}
+
+Cell Put(std::string name, Value v, int64_t ts) {
+  Cell c;
+  c.name = std::move(name);
+  c.value = std::move(v);
+  c.timestamp = ts;
+  return c;
+}
+
+pb::Record RawRecord(pb::ActionType action, const Row& row) {
+  pb::Record r;
+  r.set_action_type(action);
+  EncodePlainBufferRow(row, r.mutable_record());
+  return r;
+}
+
+TEST(RecordDecoder, DecodesThePageInOrder) {
+  pb::ReadRecordsResponse page;
+  page.set_next_token("t");
+  Row put = KeyRow(1);
+  put.cells.push_back(Put("a", Value::String("x"), 10));
+  put.sequence = base::SequenceInfo{1, 2, 3};
+  *page.add_records() = RawRecord(pb::PUT_ROW, put);
+  Row upd = KeyRow(2);
+  Cell del_one;
+  del_one.name = "b";
+  del_one.timestamp = 5;
+  del_one.op = CellOp::kDeleteOneVersion;
+  Cell del_all;
+  del_all.name = "c";
+  del_all.op = CellOp::kDeleteAllVersions;
+  upd.cells = {Put("a", Value::Integer(7), 11), del_one, del_all};
+  *page.add_records() = RawRecord(pb::UPDATE_ROW, upd);
+  Row del = KeyRow(3);
+  del.delete_marker = true;
+  *page.add_records() = RawRecord(pb::DELETE_ROW, del);
+
+  std::vector<RowChange> out(1);  // appended after what is there
+  ASSERT_TRUE(DecodeRecords(page, &out).ok());
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[1].action, base::ActionType::kPutRow);
+  EXPECT_EQ(out[1].row, put);
+  EXPECT_EQ(out[2].action, base::ActionType::kUpdateRow);
+  EXPECT_EQ(out[2].row, upd);
+  EXPECT_EQ(out[3].action, base::ActionType::kDeleteRow);
+  EXPECT_EQ(out[3].row, del);
+  EXPECT_FALSE(out[3].origin.has_value());
+}
+
+TEST(RecordDecoder, WorkedExampleIsAValidUpdateRecord) {
+  pb::Record r;
+  r.set_action_type(pb::UPDATE_ROW);
+  r.set_record(testing::Unhex(testing::kWorkedExampleHex));
+  auto change = DecodeRecord(r, 0);
+  ASSERT_TRUE(change.ok()) << change.status().ToString();
+  EXPECT_EQ(change->row.cells.size(), 3u);
+  ASSERT_TRUE(change->row.sequence.has_value());
+  EXPECT_EQ(change->row.sequence->timestamp, 1700000000123456);
+}
+
+TEST(RecordDecoder, RejectsPutCellWithoutTimestampAndAppendsNothing) {
+  pb::ReadRecordsResponse page;
+  page.set_next_token("t");
+  Row good = KeyRow(1);
+  good.cells.push_back(Put("a", Value::Integer(1), 1));
+  *page.add_records() = RawRecord(pb::PUT_ROW, good);
+  Row bad = KeyRow(2);
+  bad.cells.push_back(Put("a", Value::Integer(1), 1));
+  bad.cells[0].timestamp.reset();
+  *page.add_records() = RawRecord(pb::PUT_ROW, bad);
+  std::vector<RowChange> out;
+  const base::Status s = DecodeRecords(page, &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), base::StatusCode::kDataLoss);
+  EXPECT_NE(s.message().find("record 1"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("'a'"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("no timestamp"), std::string::npos) << s.message();
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(RecordDecoder, EnforcesDeleteCellRules) {
+  struct Case {
+    CellOp op;
+    bool value;
+    bool timestamp;
+    bool ok;
+  };
+  const Case cases[] = {
+      {CellOp::kPut, true, true, true},
+      {CellOp::kPut, false, true, false},
+      {CellOp::kDeleteOneVersion, false, true, true},
+      {CellOp::kDeleteOneVersion, true, true, false},
+      {CellOp::kDeleteOneVersion, false, false, false},
+      {CellOp::kDeleteAllVersions, false, false, true},
+      {CellOp::kDeleteAllVersions, false, true, false},
+      {CellOp::kDeleteAllVersions, true, false, false},
+  };
+  for (const Case& c : cases) {
+    Row row = KeyRow(1);
+    Cell cell;
+    cell.name = "x";
+    cell.op = c.op;
+    if (c.value) cell.value = Value::Integer(1);
+    if (c.timestamp) cell.timestamp = 9;
+    row.cells.push_back(cell);
+    auto change = DecodeRecord(RawRecord(pb::UPDATE_ROW, row), 4);
+    EXPECT_EQ(change.ok(), c.ok) << base::CellOpName(c.op) << c.value << c.timestamp;
+    if (!change.ok()) {
+      EXPECT_NE(change.status().message().find("record 4"), std::string::npos);
+    }
+  }
+}
+
+TEST(RecordDecoder, RejectsCorruptPlainBufferNamingTheRecord) {
+  pb::Record r;
+  r.set_action_type(pb::PUT_ROW);
+  std::string bytes = testing::Unhex(testing::kWorkedExampleHex);
+  bytes[28] ^= 1;
+  r.set_record(bytes);
+  auto change = DecodeRecord(r, 12);
+  ASSERT_FALSE(change.ok());
+  EXPECT_EQ(change.status().code(), base::StatusCode::kDataLoss);
+  EXPECT_EQ(change.status().message().rfind("record 12: PlainBuffer: cell checksum", 0), 0u)
+      << change.status().message();
+}
+
+TEST(RecordDecoder, RejectsEmptyPrimaryKeyButAllowsItInOrigin) {
+  Row no_key;
+  no_key.cells.push_back(Put("a", Value::Integer(1), 1));
+  EXPECT_FALSE(DecodeRecord(RawRecord(pb::PUT_ROW, no_key), 0).ok());
+
+  pb::Record r = RawRecord(pb::UPDATE_ROW, KeyRow(5));
+  EncodePlainBufferRow(no_key, r.mutable_origin_record());
+  auto change = DecodeRecord(r, 0);
+  ASSERT_TRUE(change.ok()) << change.status().ToString();
+  ASSERT_TRUE(change->origin.has_value());
+  EXPECT_EQ(*change->origin, no_key);
+}
+
+TEST(RecordDecoder, EncodeRecordRoundTrips) {
+  RowChange change;
+  change.action = base::ActionType::kUpdateRow;
+  change.row = KeyRow(9);
+  change.row.cells.push_back(Put("v", Value::Double(-0.0), 77));
+  change.row.sequence = base::SequenceInfo{0, 1, 2};
+  change.origin = KeyRow(9);
+  const pb::Record wire = EncodeRecord(change);
+  EXPECT_EQ(wire.action_type(), pb::UPDATE_ROW);
+  auto back = DecodeRecord(wire, 0);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->action, change.action);
+  EXPECT_EQ(back->row, change.row);
+  EXPECT_EQ(back->origin, change.origin);
+}
+
+}  // namespace
+}  // namespace tablestore::tunnel

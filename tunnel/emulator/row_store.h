@@ -1,0 +1,68 @@
+#pragma once
+
+// Latest-version rows of one table, and the write rules shared by the source tables and
+// by rows_at (docs/design.md "Row semantics in the mirror"; the source keeps one version
+// per column, so both follow the same rules). Thread-compatible.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tablestore/base/row.h"
+
+namespace tablestore::tunnel::emulator {
+
+using PrimaryKey = std::vector<base::Value>;
+
+// Orders primary-key values: integers numerically, strings and binaries bytewise
+// (unsigned); values of different types by type.
+int ComparePkValue(const base::Value& a, const base::Value& b);
+
+struct PkLess {
+  bool operator()(const PrimaryKey& a, const PrimaryKey& b) const;
+};
+
+struct StoredCell {
+  std::string name;
+  base::Value value;
+  int64_t timestamp = 0;  // ms
+};
+
+struct StoredRow {
+  std::vector<StoredCell> cells;  // sorted by name, one per column
+};
+
+class RowStore {
+ public:
+  using Map = std::map<PrimaryKey, StoredRow, PkLess>;
+
+  explicit RowStore(std::vector<std::string> pk_names) : pk_names_(std::move(pk_names)) {}
+
+  // Applies one record: PUT_ROW replaces the row (greatest timestamp per column, later
+  // cell on a tie); UPDATE_ROW applies cells in order (a put unless the held version is
+  // newer, delete-one-version only on an equal timestamp, delete-all-versions always) and
+  // creates an absent row only if it carries a put; DELETE_ROW removes the row.
+  // REQUIRES: put cells carry a value and a timestamp.
+  void Apply(base::ActionType action, const base::Row& row);
+
+  const Map& rows() const { return rows_; }
+  size_t size() const { return rows_.size(); }
+  const std::vector<std::string>& pk_names() const { return pk_names_; }
+
+  // The dump form of a row: primary-key cells (name, value) and attribute cells (name,
+  // value, timestamp), cells in name order.
+  base::Row ToRow(const PrimaryKey& key, const StoredRow& row) const;
+
+  // JSON lines, one ROW per line in primary-key order (contracts.md §3 `/rows`).
+  std::string ToJsonLines() const;
+
+ private:
+  std::vector<std::string> pk_names_;
+  Map rows_;
+};
+
+// Sets `name` in `row` unless it holds a newer version; returns true if it changed.
+void PutCell(StoredRow* row, const std::string& name, const base::Value& value, int64_t ts);
+
+}  // namespace tablestore::tunnel::emulator

@@ -1,0 +1,48 @@
+#pragma once
+
+// The restart loop behind TunnelDaemon, over the TunnelDataApi seam (so it is testable
+// without HTTP).
+
+#include <memory>
+#include <random>
+#include <string>
+
+#include "base/clock.h"
+#include "base/mutex.h"
+#include "tablestore/tunnel/tunnel_worker.h"
+#include "tunnel/worker/tunnel_data_api.h"
+#include "tunnel/worker/worker.h"
+
+namespace tablestore::tunnel {
+
+// Runs Workers one after another: after a recoverable end (network, heartbeat timeout,
+// OTSResourceGone, a failed Connect) it waits a random delay in
+// [restart_delay_min, restart_delay_max] and connects again; it returns OK after Stop(),
+// or the first fatal error with its code and a message naming the remedy.
+// Thread-safe: Run() on one thread, Stop() from any. `api` must outlive the runner.
+class DaemonRunner {
+ public:
+  DaemonRunner(TunnelDataApi* api, std::string tunnel_id, TunnelWorkerConfig config);
+
+  base::Status Run();
+  void Stop();
+
+  // Workers started so far (1 + restarts).
+  int workers_started();
+
+ private:
+  TunnelDataApi* const api_;
+  const std::string tunnel_id_;
+  TunnelWorkerConfig config_;
+  base::CancelToken stop_;
+
+  base::Mutex mu_;
+  Worker* current_ GUARDED_BY(mu_) = nullptr;
+  bool running_ GUARDED_BY(mu_) = false;
+  int workers_started_ GUARDED_BY(mu_) = 0;
+};
+
+// Adds the remedy to a fatal status (same code): "tunnel 'T' cannot continue ...".
+base::Status DescribeFatal(const std::string& tunnel_id, const base::Status& status);
+
+}  // namespace tablestore::tunnel
