@@ -105,6 +105,8 @@ class Replicator::Impl {
   ~Impl() { Stop(); }
 
   base::Status Start();
+  void RequestStop();
+  void RequestStopLocked() REQUIRES(stop_mu_);
   void Stop();
   base::Status Wait();
   base::Status WaitCaughtUp(std::chrono::milliseconds timeout);
@@ -127,6 +129,7 @@ class Replicator::Impl {
   std::thread monitor_;
   base::CancelToken stop_token_;
 
+  base::Mutex stop_mu_;
   base::Mutex mu_;
   base::CondVar done_cv_{&mu_};
   bool started_ GUARDED_BY(mu_) = false;
@@ -300,10 +303,14 @@ void Replicator::Impl::Fail(const base::Status& s) {
   }
 }
 
-void Replicator::Impl::Stop() {
+void Replicator::Impl::RequestStop() {
+  base::MutexLock stop_lock(&stop_mu_);
+  RequestStopLocked();
+}
+
+void Replicator::Impl::RequestStopLocked() {
   {
     base::MutexLock lock(&mu_);
-    if (stopped_) return;
     stopped_ = true;
     done_cv_.SignalAll();
   }
@@ -311,6 +318,12 @@ void Replicator::Impl::Stop() {
   for (auto& run : runs_) {
     if (run->daemon) run->daemon->Stop();
   }
+}
+
+void Replicator::Impl::Stop() {
+  // Serialized: a second caller returns only once the first has finished.
+  base::MutexLock stop_lock(&stop_mu_);
+  RequestStopLocked();
   for (auto& run : runs_) {
     if (run->thread.joinable()) run->thread.join();
   }
@@ -435,6 +448,7 @@ Replicator::Replicator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Replicator::~Replicator() = default;
 base::Status Replicator::Start() { return impl_->Start(); }
 void Replicator::Stop() { impl_->Stop(); }
+void Replicator::RequestStop() { impl_->RequestStop(); }
 base::Status Replicator::Wait() { return impl_->Wait(); }
 base::Status Replicator::WaitCaughtUp(std::chrono::milliseconds timeout) {
   return impl_->WaitCaughtUp(timeout);

@@ -93,7 +93,7 @@ int RunUntilSignal(const config::ReplicatorConfig& config) {
     stopping = true;
     spdlog::info("signal {}: stopping (committing in-flight batches, checkpointing); "
                  "send it again to exit at once", sig);
-    std::thread([rep_ptr] { rep_ptr->Stop(); }).detach();
+    rep_ptr->RequestStop();
     sigwait(&set, &sig);
     std::fprintf(stderr, "replicator: second signal %d: exiting at once\n", sig);
     std::_Exit(128 + sig);

@@ -103,6 +103,14 @@ nlohmann::json StatusToJson(const storage::StatusSnapshot& snap, int64_t now_ms,
         }
       }
     }
+    // Schema drift: attribute columns first seen after the table's first records (more than
+    // a second after its key columns were registered), and columns that held several types.
+    int64_t created_ms = 0;
+    for (const auto& c : t.columns) {
+      if (c.primary_key && (created_ms == 0 || c.first_seen_at_ms < created_ms)) {
+        created_ms = c.first_seen_at_ms;
+      }
+    }
     nlohmann::json drift = nlohmann::json::array();
     nlohmann::json cols = nlohmann::json::array();
     for (const auto& c : t.columns) {
@@ -111,10 +119,13 @@ nlohmann::json StatusToJson(const storage::StatusSnapshot& snap, int64_t now_ms,
                            {"primary_key", c.primary_key},
                            {"types", c.types}};
       if (c.rename_reason) jc["renamed"] = *c.rename_reason;
-      if (c.added_this_run || c.types_changed_this_run) {
+      const bool added = !c.primary_key && c.first_seen_at_ms > created_ms + 1000;
+      const bool retyped = c.types.size() > 1;
+      if (added || retyped) {
         drift.push_back({{"name", c.mirror_name},
-                         {"added", c.added_this_run},
-                         {"type_changed", c.types_changed_this_run},
+                         {"added", added},
+                         {"type_changed", retyped},
+                         {"first_seen_at_ms", c.first_seen_at_ms},
                          {"types", c.types}});
       }
       cols.push_back(std::move(jc));

@@ -54,6 +54,22 @@ int FindConnectionSocket(const httplib::Request& req) {
   return -1;
 }
 
+// Shuts down every accepted connection of this process whose local port is `port`.
+void ShutdownConnections(int port) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    const std::string name = entry.path().filename().string();
+    int fd = -1;
+    if (std::sscanf(name.c_str(), "%d", &fd) != 1 || fd < 0) continue;
+    sockaddr_storage peer{}, local{};
+    socklen_t plen = sizeof peer, llen = sizeof local;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen) != 0) continue;
+    if (PortOf(local) != port) continue;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &plen) != 0) continue;
+    shutdown(fd, SHUT_RDWR);
+  }
+}
+
 }  // namespace
 
 HttpServer::HttpServer(const EmulatorOptions& options, TunnelService* service,
@@ -139,6 +155,9 @@ base::Status HttpServer::Start() {
 void HttpServer::Stop() {
   stop_.Cancel();
   if (server_) server_->stop();
+  // httplib 0.11 lets an idle keep-alive connection hold its worker thread until the
+  // keep-alive timeout; shutting those sockets down wakes them, so Stop() is prompt.
+  if (port_ > 0) ShutdownConnections(port_);
   if (thread_.joinable()) thread_.join();
 }
 

@@ -94,8 +94,12 @@ class Replicator {
   base::Status Start();
 
   // Stops reading, commits what is in flight, checkpoints, shuts the tunnel clients down.
-  // Idempotent.
+  // Idempotent; blocks until done.
   void Stop();
+
+  // Starts stopping without waiting (safe from a signal-handling thread): Wait() returns,
+  // then Stop() completes the drain.
+  void RequestStop();
 
   // Blocks until Stop() or a fatal error; returns that error (OK after Stop()).
   base::Status Wait();

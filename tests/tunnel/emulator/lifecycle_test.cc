@@ -427,5 +427,13 @@ TEST(Emulator, ListDescribeDeleteAndRpo) {
   EXPECT_EQ(h.client->Call("describe", dr, &desc).status, 400);
 }
 
+TEST(Emulator, StopClosesIdleConnections) {
+  Harness h;
+  RawClient idle(h.emu->port(), h.emu->instance());
+  ASSERT_EQ(idle.Post("/tunnel/list", "").status, 200);
+  h.emu->Stop();  // must not wait for the idle keep-alive connection to time out
+  EXPECT_FALSE(idle.Post("/tunnel/list", "").transport_ok);
+}
+
 }  // namespace
 }  // namespace tablestore::tunnel::emulator::testing
