@@ -81,6 +81,7 @@ void Applier::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
 
   storage::ApplyOptions apply_options;
   apply_options.collect_changed_keys = static_cast<bool>(options_.on_commit);
+  apply_options.hook = options_.group_hook;  // issue 8: change log, same transaction
   base::Result<storage::GroupResult> result = [&]() -> base::Result<storage::GroupResult> {
     base::MutexLock lock(&mirror_mu_);
     if (!mirror_) return base::CancelledError("applier stopped");

@@ -32,6 +32,9 @@ struct ApplierOptions {
   size_t group_max_rows = 20'000;  // a group closes once it holds this many rows
   // Called on the applier thread after each commit with the keys it changed (optional).
   std::function<void(const std::vector<storage::TableChanges>&)> on_commit;
+  // Issue 8: run inside every group's transaction (the change-log recorder); not owned,
+  // must outlive the Applier; may be null.
+  storage::GroupHook* group_hook = nullptr;
 };
 
 // Counters for progress and status. Read with Applier::stats().

@@ -13,6 +13,7 @@
 #include "replicator/client_factory.h"
 #include "replicator/mirror_sink.h"
 #include "replicator/progress.h"
+#include "storage/changelog.h"
 #include "storage/mirror.h"
 #include "tablestore/tunnel/tunnel_worker.h"
 
@@ -122,6 +123,9 @@ class Replicator::Impl {
   ReplicatorOptions options_;
 
   std::unique_ptr<tunnel::TunnelClient> client_;
+  // Issue 8: records the change log when [changelog] enabled; used by applier_'s commits,
+  // so declared before it (outlives it).
+  std::unique_ptr<storage::ChangelogRecorder> changelog_;
   std::unique_ptr<Applier> applier_;
   std::shared_ptr<MirrorCheckpointStore> store_;
   Progress progress_;
@@ -239,7 +243,29 @@ base::Status Replicator::Impl::Start() {
     runs_.push_back(std::move(run));
   }
 
+  // Issue 8: change-log recording (docs/changelog.md). Started after the tables are bound
+  // and before any batch is applied; every group commit then appends to the log in its
+  // own transaction through the applier's hook.
+  if (config_.changelog.enabled) {
+    if (mo.path == ":memory:") {
+      return base::InvalidArgumentError(
+          "changelog.enabled needs a mirror file (sqlite.path is \":memory:\")");
+    }
+    storage::ChangelogOptions co;
+    co.max_size = config_.changelog.max_size;
+    co.max_age_ms = config_.changelog.max_age.count();
+    std::vector<std::string> warnings;
+    TS_ASSIGN_OR_RETURN(changelog_,
+                        storage::ChangelogRecorder::Start(mo.path, co,
+                                                          base::Clock::Real()->WallMillis(),
+                                                          &warnings));
+    for (const std::string& w : warnings) spdlog::warn("{}", w);
+    spdlog::info("recording the change log (max_size {} bytes, max_age {} ms)", co.max_size,
+                 co.max_age_ms);
+  }
+
   ApplierOptions ao;
+  ao.group_hook = changelog_.get();  // issue 8: null unless recording
   ao.queue_max_batches = config_.sqlite.queue_max_batches;
   ao.group_max_rows = config_.sqlite.batch_max_rows;
   if (options_.on_commit) {

@@ -1,12 +1,19 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "tablestore/base/row.h"
+#include "tablestore/base/status.h"
+
+struct sqlite3;
 
 namespace tablestore::storage {
+
+class GroupHook;
 
 struct ApplyOptions {
   // Make this commit durable (a synchronous=FULL commit), for the commit that precedes a
@@ -14,6 +21,9 @@ struct ApplyOptions {
   bool durable = false;
   // Report the primary keys of rows the group changed, per table (for change listeners).
   bool collect_changed_keys = false;
+  // Run inside the group's transaction after its batches (change log, storage/changelog.h).
+  // Not owned; may be null.
+  GroupHook* hook = nullptr;
 };
 
 enum class BatchOutcome {
@@ -43,6 +53,17 @@ struct GroupResult {
   // Things the user should know, to be logged: renamed columns (case collision, reserved
   // prefix), new columns.
   std::vector<std::string> warnings;
+};
+
+// Extra writes that must commit atomically with a group (issue 8: the change log). Called
+// by Mirror::ApplyGroup inside its transaction, after every batch was applied or skipped
+// and before COMMIT, with the writer's connection; an error rolls the whole group back.
+// Thread rule: called on the thread that calls ApplyGroup.
+class GroupHook {
+ public:
+  virtual ~GroupHook() = default;
+  virtual base::Status OnGroupApplied(sqlite3* db, std::span<const base::Batch* const> batches,
+                                      const GroupResult& result, int64_t now_ms) = 0;
 };
 
 }  // namespace tablestore::storage

@@ -266,6 +266,11 @@ struct Mirror::Impl {
       sqlite3_bind_int64(stmt->get(), 2, static_cast<int64_t>(result.skipped));
       sqlite3_bind_int64(stmt->get(), 3, static_cast<int64_t>(result.rows_applied));
       TS_RETURN_IF_ERROR(StepDone(db, stmt->get(), "updating counters"));
+      // Issue 8: the change log commits with the data (storage/changelog.h).
+      if (apply.hook != nullptr) {
+        TS_RETURN_IF_ERROR(apply.hook->OnGroupApplied(db, batches, result, ctx.now_ms)
+                               .WithContext("recording the change log"));
+      }
       txn.commit();
       return base::Status::Ok();
     });

@@ -7,7 +7,9 @@
 #include <exception>
 #include <iostream>
 
+#include "replicator/cli/export_command.h"
 #include "replicator/cli/inspect_command.h"
+#include "replicator/cli/replay_command.h"
 #include "replicator/cli/run_command.h"
 #include "replicator/cli/status_command.h"
 #include "replicator/cli/tunnel_command.h"
@@ -32,6 +34,8 @@ int main(int argc, char** argv) {
   tablestore::replicator::RegisterResyncCommand(app, &exit_code);
   tablestore::replicator::RegisterVerifyCommand(app, &exit_code);
   tablestore::replicator::RegisterInspectCommand(app, &exit_code);
+  tablestore::replicator::RegisterReplayCommand(app, &exit_code);
+  tablestore::replicator::RegisterExportCommand(app, &exit_code);
 
   try {
     app.parse(argc, argv);

@@ -530,7 +530,7 @@ ControlReply ControlApi::Route(std::string_view method, std::string_view raw_tar
   if (area == "workload") {
     if (method == "GET") {
       std::optional<WorkloadStatus> st = workload_->status();
-      if (!st) return ErrorReply(404, "not_found", "no workload was started");
+      if (!st) st = WorkloadStatus{};  // never started: nothing done yet
       json out = {{"initial_done", st->initial_done},
                   {"changes", st->changes},
                   {"running", st->running},

@@ -45,6 +45,19 @@ TEST(ResponseParser, SurvivesRandomBytesOnEveryPath) {
   }
 }
 
+TEST(ResponseParser, HeartbeatWithUnknownChannelStatusIsDataLoss) {
+  // Channel{channel_id: "c", version: 1, status: 9}: 9 is not a ChannelStatus, so the
+  // required field counts as unset (protobuf keeps it as an unknown field).
+  std::string channel = std::string("\x0a\x01" "c" "\x10\x01" "\x18\x09", 7);
+  std::string body = "\x0a" + std::string(1, static_cast<char>(channel.size())) + channel;
+  EXPECT_EQ(ParseResponseForFuzzing(kPathHeartbeat, body).code(), StatusCode::kDataLoss);
+  channel[6] = '\x04';  // TERMINATED
+  body = "\x0a" + std::string(1, static_cast<char>(channel.size())) + channel;
+  auto ok = ParseHeartbeatResponse("Heartbeat", body);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ((*ok)[0].status, ChannelStatus::kTerminated);
+}
+
 TEST(ResponseParser, ErrorBodyParsedWithRequestId) {
   HttpResponse r;
   r.status = 400;
