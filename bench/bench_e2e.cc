@@ -183,17 +183,11 @@ class Admin {
   }
   json Call(const std::string& method, const std::string& path, const json& body = nullptr) {
     std::lock_guard<std::mutex> lock(mu_);
-    httplib::Result r;
     std::string full = "/admin/" + path;
-    if (method == "GET") {
-      r = client_.Get(full);
-    } else if (method == "DELETE") {
-      r = client_.Delete(full);
-    } else if (method == "PUT") {
-      r = client_.Put(full, body.dump(), "application/json");
-    } else {
-      r = client_.Post(full, body.dump(), "application/json");
-    }
+    httplib::Result r = method == "GET"      ? client_.Get(full)
+                        : method == "DELETE" ? client_.Delete(full)
+                        : method == "PUT"    ? client_.Put(full, body.dump(), "application/json")
+                                             : client_.Post(full, body.dump(), "application/json");
     if (!r) Die(method + " " + full + ": " + httplib::to_string(r.error()));
     if (r->status / 100 != 2) Die(method + " " + full + ": HTTP " + std::to_string(r->status) + " " + r->body);
     return r->body.empty() ? json::object() : json::parse(r->body);
@@ -359,11 +353,11 @@ RawRows ReadMirrorRows(const std::string& path, const std::string& table) {
           case SQLITE_FLOAT: v.d = sqlite3_column_double(s, c); break;
           case SQLITE_TEXT:
           case SQLITE_BLOB: {
-            const void* p = sqlite3_column_blob(s, c);
+            const void* bytes = sqlite3_column_blob(s, c);
             int n = sqlite3_column_bytes(s, c);
             v.b.off = static_cast<uint32_t>(out.arena.size());
             v.b.len = static_cast<uint32_t>(n);
-            out.arena.append(static_cast<const char*>(p), static_cast<size_t>(n));
+            out.arena.append(static_cast<const char*>(bytes), static_cast<size_t>(n));
             break;
           }
           default: break;

@@ -305,7 +305,13 @@ base::Status Replicator::Impl::Start() {
     r->thread = std::thread([this, r] {
       base::Status s = r->daemon->Run();
       if (!s.ok()) {
-        Fail(s.WithContext("table '" + r->table.target + "'"));
+        base::Status failed = s.WithContext("table '" + r->table.target + "'");
+        // An expired tunnel or trimmed stream position (kOutOfRange, exit 3) names the
+        // exact command of the remedy, as the refusals at start do (contracts.md §2).
+        if (failed.code() == base::StatusCode::kOutOfRange) {
+          failed = base::Status(failed.code(), failed.message() + ". " + ResyncRemedy(r->table));
+        }
+        Fail(failed);
       }
       base::MutexLock lock(&mu_);
       --daemons_running_;

@@ -170,7 +170,7 @@ void FoldChange(const base::RowChange& change, std::optional<base::Row>* row) {
   }
 }
 
-// Prepared statements of the writer connection, re-prepared if the connection changes.
+// Prepared statements of one OnGroupApplied call (prepared when first needed).
 struct ChangelogRecorder::Statements {
   sqlite3* db = nullptr;
   Stmt insert_entry;
@@ -181,8 +181,7 @@ struct ChangelogRecorder::Statements {
   Stmt delete_base;
 };
 
-ChangelogRecorder::ChangelogRecorder(ChangelogOptions options)
-    : options_(options), stmts_(std::make_unique<Statements>()) {}
+ChangelogRecorder::ChangelogRecorder(ChangelogOptions options) : options_(options) {}
 ChangelogRecorder::~ChangelogRecorder() = default;
 
 namespace {
@@ -267,11 +266,10 @@ base::Result<std::unique_ptr<ChangelogRecorder>> ChangelogRecorder::Start(
 base::Status ChangelogRecorder::OnGroupApplied(sqlite3* db,
                                                std::span<const base::Batch* const> batches,
                                                const GroupResult& result, int64_t now_ms) {
-  Statements& s = *stmts_;
-  if (s.db != db) {
-    *stmts_ = Statements{};
-    s.db = db;
-  }
+  // Statements live for this call only: the connection belongs to the Mirror, which must be
+  // able to close it whenever it likes (a statement kept here would make its close fail).
+  Statements s;
+  s.db = db;
   auto cached = [&](Stmt* stmt, const char* sql) -> base::Result<sqlite3_stmt*> {
     if (!*stmt) {
       TS_ASSIGN_OR_RETURN(*stmt, Prepare(db, sql));

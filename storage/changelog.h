@@ -60,7 +60,6 @@ class ChangelogRecorder : public GroupHook {
   explicit ChangelogRecorder(ChangelogOptions options);
 
   const ChangelogOptions options_;
-  std::unique_ptr<Statements> stmts_;
 };
 
 // Applies one record to a row as the mirror would (docs/design.md "Row semantics in the

@@ -346,15 +346,15 @@ base::Result<FixtureSummary> ReplayFixture(const std::string& log_path,
   Builder builder(out_path);
   TS_RETURN_IF_ERROR(builder.Open(options, plans));
   const std::string& salt = options.masks.salt;
-  TS_RETURN_IF_ERROR(log->ForEachBaseRow(
-      [&](const std::string& tunnel, base::RowChange&& change) -> base::Status {
-        if (builder.PlanFor(tunnel) == nullptr) return base::Status::Ok();
-        TS_RETURN_IF_ERROR(builder.RewriteFor(tunnel, salt, &change));
-        ++summary.base_rows;
-        return builder.AddBaseRow(tunnel, std::move(change));
-      }));
+  auto add_base_row = [&](const std::string& tunnel, base::RowChange&& change) -> base::Status {
+    if (builder.PlanFor(tunnel) == nullptr) return base::Status::Ok();
+    TS_RETURN_IF_ERROR(builder.RewriteFor(tunnel, salt, &change));
+    ++summary.base_rows;
+    return builder.AddBaseRow(tunnel, std::move(change));
+  };
+  TS_RETURN_IF_ERROR(log->ForEachBaseRow(add_base_row));
   TS_RETURN_IF_ERROR(builder.Flush());
-  TS_RETURN_IF_ERROR(log->ForEachEntry([&](ChangelogEntry&& e) -> base::Result<bool> {
+  auto add_entry = [&](ChangelogEntry&& e) -> base::Result<bool> {
     if (options.until_ms && e.commit_time > *options.until_ms) return false;
     if (options.count && e.first_record >= *options.count) return false;
     bool cut = false;
@@ -381,7 +381,8 @@ base::Result<FixtureSummary> ReplayFixture(const std::string& log_path,
     b.changes = std::move(e.changes);
     TS_RETURN_IF_ERROR(builder.Add(std::move(b)));
     return !cut;
-  }));
+  };
+  TS_RETURN_IF_ERROR(log->ForEachEntry(add_entry));
   TS_RETURN_IF_ERROR(builder.Finish());
   return summary;
 }

@@ -116,8 +116,8 @@ class ChangeGenerator {
       return {{"op", "put"}, {"primary_key", Key(k)}, {"cells", cells}};
     }
     if (op < 8) {
-      json cells = json::array();
-      for (uint64_t i = 0, n = Pick(4); i < n; ++i) {
+      json cells = json::array();  // an update carries at least one cell
+      for (uint64_t i = 0, n = 1 + Pick(4); i < n; ++i) {
         uint64_t kind = Pick(5);
         if (kind < 3) {
           cells.push_back(PutCell());
@@ -195,19 +195,28 @@ TEST(Replicator, MirrorEqualsSourceAfterRandomChangesAndPartitionSplits) {
       children = w.admin().Split("events", 0);
       ASSERT_EQ(children.size(), 2u);
     }
-    if (batch == 26) ASSERT_EQ(w.admin().Split("events", children[1]).size(), 2u);
+    if (batch == 26) {
+      ASSERT_EQ(w.admin().Split("events", children[1]).size(), 2u);
+    }
   }
   EXPECT_EQ(w.WaitEqual(kEqualTimeout), "") << run->Stderr();
+  auto source = w.admin().Rows("events");
+  ASSERT_TRUE(source.ok());
+  EXPECT_GT(source->size(), 100u);
+  json tables = w.admin().Must("GET", "tables");
+  EXPECT_EQ(tables["tables"][0]["partitions"].size(), 5u);  // 4, split twice
   ExitInfo e = Terminate(*run);
   EXPECT_TRUE(e.exited(0)) << e.ToString() << "\n" << run->Stderr();
-  EXPECT_EQ(w.CheckInvariant(), "");
+  MirrorSnapshot snap;
+  EXPECT_EQ(w.CheckInvariant(0, &snap), "");
+  EXPECT_GE(snap.checkpoints.size(), 4u + 4u + 4u);  // base, stream, split children
 }
 
 // Proves: SIGTERM during the full load and during the stream exits 0 with a consistent file
 // (rows == rows_at(checkpoints)), and each restart resumes to mirror == source.
 TEST(Replicator, CleanStopAndRestartDuringFullLoadAndStream) {
   E2EWorld w;
-  ASSERT_TRUE(w.Start({.extra_args = {"--page-max-records", "100"}}));
+  ASSERT_TRUE(w.Start(EmulatorWithArgs({"--page-max-records", "100"})));
   ASSERT_TRUE(w.StartWorkload("orders", 40'000, 200, 12));
 
   int stops_in_full_load = 0;
@@ -323,7 +332,7 @@ TEST(Replicator, RefusesNewMirrorFacingTunnelWithProgress) {
 // file stays consistent.
 TEST(Replicator, ExpiredTunnelDuringFullLoadIsRefused) {
   E2EWorld w;
-  ASSERT_TRUE(w.Start({.extra_args = {"--page-max-records", "20"}}));
+  ASSERT_TRUE(w.Start(EmulatorWithArgs({"--page-max-records", "20"})));
   ASSERT_TRUE(w.StartWorkload("orders", 30'000, 0, 15));
   auto run = w.replicator().StartRun("run");
   ASSERT_NE(run, nullptr);
@@ -416,7 +425,7 @@ TEST(Replicator, ResyncReloadsTable) {
 // with 128+15.
 TEST(Replicator, SecondSignalExitsAtOnce) {
   E2EWorld w;
-  ASSERT_TRUE(w.Start({.extra_args = {"--page-max-records", "50"}}));
+  ASSERT_TRUE(w.Start(EmulatorWithArgs({"--page-max-records", "50"})));
   ASSERT_TRUE(w.StartWorkload("orders", 20'000, 0, 19));
   auto run = w.replicator().StartRun("run");
   ASSERT_NE(run, nullptr);

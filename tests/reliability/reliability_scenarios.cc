@@ -75,7 +75,7 @@ bool PollUntil(Subprocess& run, milliseconds timeout, Pred pred) {
 
 void RunCrashRecovery(const CrashRecoveryParams& p, CrashRecoveryReport* report) {
   E2EWorld w;
-  ASSERT_TRUE(w.Start({.extra_args = {"--page-max-records", std::to_string(p.page_max_records)}}));
+  ASSERT_TRUE(w.Start(EmulatorWithArgs({"--page-max-records", std::to_string(p.page_max_records)})));
   ASSERT_TRUE(w.StartWorkload("orders", p.initial_rows, p.rate_per_s, p.seed));
   std::mt19937_64 rng(p.seed);
   // Half the kills aim at the full load: at seeded fractions of the initial rows (plus a
@@ -133,7 +133,7 @@ void RunCrashRecovery(const CrashRecoveryParams& p, CrashRecoveryReport* report)
 
 void RunFaults(const FaultParams& p, FaultReport* report) {
   E2EWorld w;
-  ASSERT_TRUE(w.Start({.extra_args = {"--page-max-records", "200"}}));
+  ASSERT_TRUE(w.Start(EmulatorWithArgs({"--page-max-records", "200"})));
   ASSERT_TRUE(w.StartWorkload("orders", p.initial_rows, p.rate_per_s, p.seed));
   const double r = p.rate_each;
   w.admin().Must("PUT", "faults",

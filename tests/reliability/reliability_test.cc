@@ -64,18 +64,18 @@ class SmallFs {
  public:
   explicit SmallFs(std::string dir) : dir_(std::move(dir)) {
     std::filesystem::create_directories(dir_);
-    CommandResult r = RunCommand({.argv = {"/bin/mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir_}},
+    CommandResult r = RunCommand(CommandLine({"/bin/mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir_}),
                                  seconds(20));
     mounted_ = r.exit.exited(0);
     if (!mounted_) why_ = r.err;
   }
   ~SmallFs() {
-    if (mounted_) RunCommand({.argv = {"/bin/umount", "-l", dir_}}, seconds(20));
+    if (mounted_) RunCommand(CommandLine({"/bin/umount", "-l", dir_}), seconds(20));
   }
   bool mounted() const { return mounted_; }
   const std::string& why() const { return why_; }
   bool Grow() {
-    return RunCommand({.argv = {"/bin/mount", "-o", "remount,size=256m", dir_}}, seconds(20))
+    return RunCommand(CommandLine({"/bin/mount", "-o", "remount,size=256m", dir_}), seconds(20))
         .exit.exited(0);
   }
 
@@ -91,7 +91,7 @@ class SmallFs {
 // space resumes to mirror == source.
 TEST(Replicator, DiskFullStopsCleanlyAndResumes) {
   E2EWorld w;
-  ASSERT_TRUE(w.Start({.extra_args = {"--page-max-records", "200"}}));
+  ASSERT_TRUE(w.Start(EmulatorWithArgs({"--page-max-records", "200"})));
   ASSERT_TRUE(w.StartWorkload("orders", 30'000, 0, 21));
   SmallFs fs(w.File("small"));
   std::optional<long long> limit;
@@ -121,7 +121,9 @@ TEST(Replicator, DiskFullStopsCleanlyAndResumes) {
   EXPECT_GT(snap.rows.size(), 0u) << "the disk filled before any commit";
   EXPECT_LT(snap.rows.size(), 30'000u);
 
-  if (fs.mounted()) ASSERT_TRUE(fs.Grow());
+  if (fs.mounted()) {
+    ASSERT_TRUE(fs.Grow());
+  }
   auto again = w.replicator().StartRun("run-space");
   ASSERT_NE(again, nullptr);
   EXPECT_EQ(w.WaitEqual(seconds(120)), "") << again->Stderr();
@@ -175,7 +177,7 @@ TEST(Replicator, BadCredentialsAreFatalAndWriteNothing) {
 // permission message, both at start and in the middle of a run; nothing more is written.
 TEST(Replicator, PermissionDeniedIsFatal) {
   E2EWorld w;
-  ASSERT_TRUE(w.Start({.extra_args = {"--page-max-records", "50"}}));
+  ASSERT_TRUE(w.Start(EmulatorWithArgs({"--page-max-records", "50"})));
   ASSERT_TRUE(w.StartWorkload("orders", 20'000, 0, 24));
   w.admin().Must("PUT", "permissions", {{"deny", json::array({"e2e-ak"})}});
   CommandResult r = w.replicator().Run({"run"});

@@ -73,6 +73,13 @@ struct EmulatorProcessOptions {
   std::vector<std::string> extra_args;  // e.g. {"--page-max-records", "100"}
 };
 
+// Default options plus extra command-line arguments, e.g. {"--page-max-records", "100"}.
+inline EmulatorProcessOptions EmulatorWithArgs(std::vector<std::string> extra_args) {
+  EmulatorProcessOptions o;
+  o.extra_args = std::move(extra_args);
+  return o;
+}
+
 class EmulatorProcess {
  public:
   // Starts the emulator on 127.0.0.1:0 and waits for "listening on IP:PORT" on its stdout.

@@ -44,7 +44,7 @@ std::unique_ptr<Subprocess> Subprocess::Start(const SubprocessOptions& options) 
   for (char** e = environ; *e != nullptr; ++e) {
     const char* eq = std::strchr(*e, '=');
     if (eq == nullptr) continue;
-    env[std::string(*e, eq)] = eq + 1;
+    env[std::string(*e, static_cast<size_t>(eq - *e))] = eq + 1;
   }
   for (const auto& name : options.unset_env) env.erase(name);
   for (const auto& [k, v] : options.env) env[k] = v;

@@ -75,6 +75,13 @@ class Subprocess {
   std::optional<ExitInfo> exit_;
 };
 
+// Options for a plain command (everything else default).
+inline SubprocessOptions CommandLine(std::vector<std::string> argv) {
+  SubprocessOptions o;
+  o.argv = std::move(argv);
+  return o;
+}
+
 // Runs a command to completion (or kills it at the deadline) and returns what it printed.
 struct CommandResult {
   ExitInfo exit;
