@@ -1,7 +1,9 @@
 // bench-e2e (contracts.md §4, docs/performance.md): the `replicator` binary as its own
 // process against a `tunnel-emulator` process, both started here, over loopback HTTP.
 //
-//  1. Full load, small table (--rows / 4): rows/s and the replicator's peak RSS.
+//  1. Full load, small table (--small-rows, default --rows / 2): rows/s and the
+//     replicator's peak RSS. (Half, not a quarter: the SQLite page cache, 64 MiB, is
+//     part of the RSS and only fills once the mirror file outgrows it, ~450k rows.)
 //  2. Full load, --rows typical rows (default 1,000,000): rows/s (replicator spawn → every
 //     row committed) and peak RSS (wait4 ru_maxrss of that process, which is stopped with
 //     SIGTERM once the load is committed, before any stream).
@@ -67,7 +69,7 @@ constexpr char kSk[] = "bench-e2e-access-secret";
 
 struct Config {
   int64_t rows = 1'000'000;
-  int64_t small_rows = -1;  // default rows / 4
+  int64_t small_rows = -1;  // default rows / 2
   double rate = 2000;
   double lag_secs = 20;
   double probe_rate = 50;
@@ -139,9 +141,32 @@ int64_t PeakRss(pid_t pid) {
   return 0;
 }
 
+// CPU seconds (user + system) a live process has used so far.
+double ProcCpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = all.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(all.substr(close + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && (fields >> f); ++i) {
+    if (i == 14 || i == 15) ticks += std::atof(f.c_str());  // utime, stime
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double ThreadCpuSeconds() {
+  struct rusage ru {};
+  getrusage(RUSAGE_THREAD, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 struct Exit {
   int code = -1;
   int64_t max_rss = 0;  // bytes (ru_maxrss of the reaped child)
+  double cpu_s = 0;     // user + system CPU seconds of the reaped child
 };
 
 std::optional<Exit> TryReap(pid_t pid, bool block) {
@@ -152,6 +177,8 @@ std::optional<Exit> TryReap(pid_t pid, bool block) {
   Exit e;
   e.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   e.max_rss = static_cast<int64_t>(ru.ru_maxrss) * 1024;
+  e.cpu_s = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+            static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   return e;
 }
 
@@ -372,7 +399,7 @@ RawRows ReadMirrorRows(const std::string& path, const std::string& table) {
 
 // Writes the rows like the replicator's full load would at best: one page of every
 // partition per commit, plain INSERT, prepared once. Returns rows/s (writes only).
-double RawInsertLoop(const RawRows& rows, const std::string& path) {
+double RawInsertLoop(const RawRows& rows, const std::string& path, double* cpu_s) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
       SQLITE_OK) {
@@ -400,6 +427,7 @@ double RawInsertLoop(const RawRows& rows, const std::string& path) {
   }
   const size_t ncols = rows.columns.size();
   std::vector<size_t> next(kPartitions, 0);
+  const double cpu_before = ThreadCpuSeconds();
   auto start = Clock::now();
   for (bool more = true; more;) {
     more = false;
@@ -435,6 +463,7 @@ double RawInsertLoop(const RawRows& rows, const std::string& path) {
     exec("COMMIT");
   }
   double secs = Seconds(Clock::now() - start);
+  *cpu_s = ThreadCpuSeconds() - cpu_before;
   sqlite3_finalize(insert);
   sqlite3_close(db);
   return static_cast<double>(rows.count) / secs;
@@ -546,6 +575,8 @@ std::pair<double, int64_t> E2e::FullLoad(const std::string& table, int64_t rows,
   std::string log = (dir_ / (table + ".replicator.log")).string();
   std::string load_before = LoadNote();
   CommittedRows committed(db);
+  const double emulator_cpu_before = ProcCpuSeconds(emulator_);
+  double emulator_cpu_at_first = 0;
   auto start = Clock::now();
   pid_t pid = StartReplicator(config, log);
   int64_t hwm = 0;
@@ -554,7 +585,10 @@ std::pair<double, int64_t> E2e::FullLoad(const std::string& table, int64_t rows,
   for (;;) {
     int64_t n = committed.Read();
     auto now = Clock::now();
-    if (n > 0 && !first) first = now;
+    if (n > 0 && !first) {
+      first = now;
+      emulator_cpu_at_first = ProcCpuSeconds(emulator_);
+    }
     if (n >= rows) break;
     CheckAlive(pid, log);
     hwm = std::max(hwm, PeakRss(pid));
@@ -566,23 +600,32 @@ std::pair<double, int64_t> E2e::FullLoad(const std::string& table, int64_t rows,
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   double secs = Seconds(Clock::now() - start);
+  const double emulator_cpu = ProcCpuSeconds(emulator_) - emulator_cpu_before;
   hwm = std::max(hwm, PeakRss(pid));
   Exit e = Stop(pid);
   if (e.code != 0) Die(name + ": replicator exit code " + std::to_string(e.code) + "\n" + Tail(log));
   int64_t peak = std::max(hwm, e.max_rss);
   auto [groups, applied] = committed.Groups();
   double rate = static_cast<double>(rows) / secs;
-  char buf[256];
+  const double first_s = first ? Seconds(*first - start) : 0.0;
+  char buf[512];
   std::snprintf(buf, sizeof buf,
-                "%s: %lld rows in %.2f s (first commit after %.2f s) = %.0f rows/s, peak RSS "
-                "%.1f MiB, %.0f rows/commit (%s → %s)",
-                name.c_str(), static_cast<long long>(rows), secs,
-                first ? Seconds(*first - start) : 0.0, rate, peak / 1048576.0,
-                groups > 0 ? static_cast<double>(applied) / groups : 0.0, load_before.c_str(),
-                LoadNote().c_str());
+                "%s: %lld rows in %.2f s (first commit after %.2f s; emulator CPU %.2f s until "
+                "then, %.2f s in all; replicator CPU %.2f s) = %.0f rows/s, peak RSS %.1f MiB, "
+                "%.0f rows/commit (%s → %s)",
+                name.c_str(), static_cast<long long>(rows), secs, first_s,
+                emulator_cpu_at_first - emulator_cpu_before, emulator_cpu, e.cpu_s, rate,
+                peak / 1048576.0, groups > 0 ? static_cast<double>(applied) / groups : 0.0,
+                load_before.c_str(), LoadNote().c_str());
   report_.Progress(buf);
   if (name == "full_load") {
-    report_.Add("full_load_first_commit_s", first ? Seconds(*first - start) : 0.0, "s");
+    report_.Add("full_load_first_commit_s", first_s, "s");
+    report_.Add("full_load_after_first_commit_rows_per_s",
+                secs > first_s ? static_cast<double>(rows) / (secs - first_s) : 0.0, "rows/s");
+    report_.Add("full_load_replicator_cpu_us_per_row", e.cpu_s * 1e6 / static_cast<double>(rows),
+                "us/row");
+    report_.Add("full_load_emulator_cpu_us_per_row", emulator_cpu * 1e6 / static_cast<double>(rows),
+                "us/row");
     report_.Add("full_load_rows_per_commit", groups > 0 ? static_cast<double>(applied) / groups : 0, "rows");
     big_config_ = config;
     big_db_ = db;
@@ -781,7 +824,7 @@ int E2e::Run() {
   report_.Add("machine_load_1m_start", LoadAverage(), "load");
   StartEmulator();
 
-  int64_t small = config_.small_rows >= 0 ? config_.small_rows : config_.rows / 4;
+  int64_t small = config_.small_rows >= 0 ? config_.small_rows : config_.rows / 2;
   auto [small_rate, small_rss] = FullLoad("orders_small", small, "full_load_small");
   auto [rate, rss] = FullLoad("orders", config_.rows, "full_load");
 
@@ -792,17 +835,20 @@ int E2e::Run() {
     Die("mirror holds " + std::to_string(rows.count) + " rows, expected " + std::to_string(config_.rows));
   }
   std::string load_before = LoadNote();
-  double raw = RawInsertLoop(rows, (dir_ / "raw.db").string());
+  double raw_cpu = 0;
+  double raw = RawInsertLoop(rows, (dir_ / "raw.db").string(), &raw_cpu);
   rows = RawRows{};
   char buf[160];
-  std::snprintf(buf, sizeof buf, "raw loop: %.0f rows/s (%s → %s)", raw, load_before.c_str(),
-                LoadNote().c_str());
+  std::snprintf(buf, sizeof buf, "raw loop: %.0f rows/s, CPU %.2f s (%s → %s)", raw, raw_cpu,
+                load_before.c_str(), LoadNote().c_str());
   report_.Progress(buf);
 
   report_.Add("full_load_rows", static_cast<double>(config_.rows), "rows");
   report_.Add("full_load_rows_per_s", rate, "rows/s");
   report_.Add("raw_insert_rows_per_s", raw, "rows/s");
   report_.AddRatio("full_load_ratio", "full_load_rows_per_s", "raw_insert_rows_per_s");
+  report_.Add("raw_insert_cpu_us_per_row", raw_cpu * 1e6 / static_cast<double>(config_.rows),
+              "us/row");
   report_.Add("peak_rss_bytes", static_cast<double>(rss), "bytes");
   report_.Add("small_full_load_rows", static_cast<double>(small), "rows");
   report_.Add("small_full_load_rows_per_s", small_rate, "rows/s");

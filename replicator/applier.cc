@@ -97,8 +97,22 @@ void Applier::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
       ++stats_.commit_errors;
     }
     for (auto& p : group) p->done.set_value(result.status());
+    ++consecutive_failures_;
+    if (options_.on_fatal) {
+      if (result.status().code() == base::StatusCode::kResourceExhausted) {
+        options_.on_fatal(result.status().WithContext(
+            "the mirror file is full (no disk space or size quota reached); free space and "
+            "run again: the file is consistent and resumes from its checkpoints"));
+      } else if (consecutive_failures_ >= options_.max_commit_failures) {
+        options_.on_fatal(result.status().WithContext(
+            "the mirror file cannot be written (" + std::to_string(consecutive_failures_) +
+            " commits failed in a row); fix the cause and run again: the file is consistent "
+            "and resumes from its checkpoints"));
+      }
+    }
     return;
   }
+  consecutive_failures_ = 0;
   for (const std::string& w : result->warnings) spdlog::warn("{}", w);
   {
     base::MutexLock lock(&mu_);

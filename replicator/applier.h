@@ -35,6 +35,12 @@ struct ApplierOptions {
   // Issue 8: run inside every group's transaction (the change-log recorder); not owned,
   // must outlive the Applier; may be null.
   storage::GroupHook* group_hook = nullptr;
+  // Called on the applier thread when the mirror cannot be written any more: at once for a
+  // full disk or size quota (kResourceExhausted), or after `max_commit_failures` failed
+  // commits in a row (e.g. a persistent I/O error). Retrying would only loop; the owner
+  // stops the run with this status (the file stays consistent: failed groups roll back).
+  std::function<void(const base::Status&)> on_fatal;
+  int max_commit_failures = 10;
 };
 
 // Counters for progress and status. Read with Applier::stats().
@@ -89,6 +95,7 @@ class Applier {
   std::deque<std::unique_ptr<Pending>> queue_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
   ApplierStats stats_ GUARDED_BY(mu_);
+  int consecutive_failures_ = 0;  // applier thread only
 
   std::thread thread_;
 };

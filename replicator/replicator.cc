@@ -277,6 +277,9 @@ base::Status Replicator::Impl::Start() {
       listener(out);
     };
   }
+  // A mirror that cannot be written (disk full, persistent I/O errors) ends the run with a
+  // clear error instead of re-reading the same pages forever.
+  ao.on_fatal = [this](const base::Status& s) { Fail(s); };
   applier_ = std::make_unique<Applier>(std::move(mirror), std::move(ao));
   store_ = std::make_shared<MirrorCheckpointStore>(applier_.get());
 

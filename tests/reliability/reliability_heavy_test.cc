@@ -16,7 +16,7 @@ TEST(Replicator, CrashRecoveryLong) {
   p.seed = 36;
   p.initial_rows = 100'000;
   p.rate_per_s = 1'000;
-  p.page_max_records = 200;
+  p.page_max_records = 50;
   CrashRecoveryReport r;
   RunCrashRecovery(p, &r);
   RecordProperty("report", FormatReport(r));

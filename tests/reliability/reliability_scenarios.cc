@@ -90,7 +90,8 @@ void RunCrashRecovery(const CrashRecoveryParams& p, CrashRecoveryReport* report)
   for (int i = 0; i < p.kills; ++i) {
     auto run = w.replicator().StartRun("run-" + std::to_string(i));
     ASSERT_NE(run, nullptr);
-    const milliseconds jitter(static_cast<int64_t>(rng() % 400));
+    // Seeded jitter: short in the full load (it is quick), longer in the stream.
+    const milliseconds jitter(static_cast<int64_t>(rng() % (i < full_load_kills ? 30 : 800)));
     if (i < full_load_kills) {
       const int64_t target = targets[static_cast<size_t>(i)];
       PollUntil(*run, seconds(120), [&] {
@@ -151,8 +152,17 @@ void RunFaults(const FaultParams& p, FaultReport* report) {
     auto run = w.replicator().StartRun("run-" + std::to_string(i));
     ASSERT_NE(run, nullptr);
     // Let it make progress under faults, then kill it at a seeded moment.
+    // ... and until a corrupted page has been served since the start of this run, so the
+    // check below covers one.
     const int64_t before = std::max<int64_t>(0, RowsAppliedInFile(w.db()));
-    PollUntil(*run, seconds(120), [&] { return RowsAppliedInFile(w.db()) > before; });
+    auto corrupt_count = [&] {
+      json f = w.admin().Must("GET", "faults");
+      return f.contains("injected") ? f["injected"].value("corrupt", int64_t{0}) : int64_t{0};
+    };
+    const int64_t corrupt_before = corrupt_count();
+    PollUntil(*run, seconds(120), [&] {
+      return RowsAppliedInFile(w.db()) > before && corrupt_count() > corrupt_before;
+    });
     std::this_thread::sleep_for(milliseconds(static_cast<int64_t>(rng() % 1500)));
     ASSERT_TRUE(run->Running()) << "run ended by itself under faults: "
                                 << (run->exit_info() ? run->exit_info()->ToString() : "") << "\n"

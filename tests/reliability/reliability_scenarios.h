@@ -13,7 +13,7 @@ struct CrashRecoveryParams {
   uint64_t seed = 1;         // kill moments and workload
   int initial_rows = 20'000;
   double rate_per_s = 300;   // live workload during the whole test
-  int page_max_records = 100;
+  int page_max_records = 20;  // small pages: many commits, a slower full load
 };
 
 struct CrashRecoveryReport {

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <set>
@@ -32,6 +33,7 @@ TEST(Replicator, CrashRecoveryShort) {
   p.seed = 20261125;
   p.initial_rows = 20'000;
   p.rate_per_s = 300;
+  p.page_max_records = 20;
   CrashRecoveryReport r;
   RunCrashRecovery(p, &r);
   RecordProperty("report", FormatReport(r));
@@ -64,7 +66,12 @@ class SmallFs {
  public:
   explicit SmallFs(std::string dir) : dir_(std::move(dir)) {
     std::filesystem::create_directories(dir_);
-    CommandResult r = RunCommand(CommandLine({"/bin/mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir_}),
+    const char* forced = std::getenv("TS_DISK_FULL_METHOD");
+    if (forced != nullptr && std::string(forced) == "rlimit") {
+      why_ = "TS_DISK_FULL_METHOD=rlimit";
+      return;
+    }
+    CommandResult r = RunCommand(CommandLine({"/bin/mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", dir_}),
                                  seconds(20));
     mounted_ = r.exit.exited(0);
     if (!mounted_) why_ = r.err;
@@ -85,7 +92,7 @@ class SmallFs {
   std::string why_;
 };
 
-// Proves: when the disk fills (a real SQLITE_FULL on a 2 MB tmpfs; without mount rights,
+// Proves: when the disk fills (a real SQLITE_FULL on a 6 MB tmpfs; without mount rights,
 // RLIMIT_FSIZE with SIGXFSZ ignored), the replicator stops with a clear error and a
 // non-zero exit, the file is consistent (rows == rows_at(checkpoints)), and a restart with
 // space resumes to mirror == source.
@@ -98,11 +105,11 @@ TEST(Replicator, DiskFullStopsCleanlyAndResumes) {
   if (fs.mounted()) {
     w.setup().db_path = w.File("small") + "/mirror.db";
     w.WriteConfig();
-    std::printf("disk full: mirror on a 2 MB tmpfs\n");
+    std::printf("disk full: mirror on a 6 MB tmpfs\n");
     RecordProperty("disk_full_method", "tmpfs");
   } else {
-    limit = 2LL * 1024 * 1024;
-    std::printf("disk full: mount failed (%s); using RLIMIT_FSIZE = 2 MB\n", fs.why().c_str());
+    limit = 3LL * 1024 * 1024;
+    std::printf("disk full: mount failed (%s); using RLIMIT_FSIZE = 3 MB\n", fs.why().c_str());
     RecordProperty("disk_full_method", "rlimit_fsize");
   }
   auto run = w.replicator().Start({"run"}, "run-full", limit);
@@ -113,9 +120,14 @@ TEST(Replicator, DiskFullStopsCleanlyAndResumes) {
   EXPECT_FALSE(e->signaled) << e->ToString();
   EXPECT_NE(e->code, 0) << run->Stderr();
   const std::string err = run->Stderr();
-  EXPECT_TRUE(err.find("full") != std::string::npos || err.find("space") != std::string::npos ||
-              err.find("too large") != std::string::npos)
+  EXPECT_TRUE(err.find("mirror file is full") != std::string::npos ||
+              err.find("mirror file cannot be written") != std::string::npos)
       << "no clear disk-full error:\n" << err.substr(err.size() > 4000 ? err.size() - 4000 : 0);
+  const size_t last_line = err.rfind("\nreplicator: ");
+  if (last_line != std::string::npos) {
+    std::printf("disk full: exit %d, %s\n", e->code,
+                err.substr(last_line + 1, err.find('\n', last_line + 1) - last_line - 1).c_str());
+  }
   MirrorSnapshot snap;
   ASSERT_EQ(w.CheckInvariant(0, &snap), "");
   EXPECT_GT(snap.rows.size(), 0u) << "the disk filled before any commit";
