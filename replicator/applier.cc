@@ -13,7 +13,7 @@ Applier::~Applier() { Stop(); }
 
 base::Result<storage::BatchResult> Applier::Apply(base::Batch batch) {
   auto pending = std::make_unique<Pending>();
-  pending->batch = std::move(batch);
+  pending->batch = &batch;
   std::future<base::Result<storage::BatchResult>> done = pending->done.get_future();
   {
     base::MutexLock lock(&mu_);
@@ -64,7 +64,7 @@ void Applier::Loop() {
       // the next group gathers: no artificial delay, natural batching under load.
       size_t rows = 0;
       while (!queue_.empty() && (group.empty() || rows < options_.group_max_rows)) {
-        rows += queue_.front()->batch.changes.size();
+        rows += queue_.front()->batch->changes.size();
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -77,7 +77,7 @@ void Applier::Loop() {
 void Applier::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
   std::vector<const base::Batch*> batches;
   batches.reserve(group.size());
-  for (const auto& p : group) batches.push_back(&p->batch);
+  for (const auto& p : group) batches.push_back(p->batch);
 
   storage::ApplyOptions apply_options;
   apply_options.collect_changed_keys = static_cast<bool>(options_.on_commit);

@@ -76,8 +76,10 @@ class Applier {
   ApplierStats stats();
 
  private:
+  // The batch stays owned by the blocked submitter (its rows are freed on the reader
+  // thread, not on the writer's critical path).
   struct Pending {
-    base::Batch batch;
+    const base::Batch* batch = nullptr;
     std::promise<base::Result<storage::BatchResult>> done;
   };
 

@@ -17,48 +17,6 @@ using json = nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// Sum of rows_applied over the mirror's checkpoints, read directly (cheap enough to poll).
-int64_t RowsAppliedInFile(const std::string& db_path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return -1;
-  }
-  sqlite3_busy_timeout(db, 1000);
-  int64_t n = -1;
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT coalesce(sum(rows_applied), 0) FROM _replicator_checkpoints",
-                         -1, &s, nullptr) == SQLITE_OK &&
-      sqlite3_step(s) == SQLITE_ROW) {
-    n = sqlite3_column_int64(s, 0);
-  }
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return n;
-}
-
-// Stream checkpoints exist in the file.
-bool StreamStarted(const std::string& db_path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return false;
-  }
-  sqlite3_busy_timeout(db, 1000);
-  bool started = false;
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(db,
-                         "SELECT count(*) FROM _replicator_checkpoints WHERE kind = 'stream' "
-                         "AND token IS NOT NULL",
-                         -1, &s, nullptr) == SQLITE_OK &&
-      sqlite3_step(s) == SQLITE_ROW) {
-    started = sqlite3_column_int64(s, 0) > 0;
-  }
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return started;
-}
-
 // Waits until `pred` holds, the process ends or the deadline passes.
 template <typename Pred>
 bool PollUntil(Subprocess& run, milliseconds timeout, Pred pred) {

@@ -46,6 +46,19 @@ const char* ValueTypeWireName(uint8_t t) {
   }
 }
 
+// Copies `n` bytes into *s, reusing its capacity. clear() + append() is cheaper than
+// assign(), which must handle a source aliasing the string; a string too small for `n`
+// and still empty (the cells of a fresh row) is allocated at exactly `n`.
+[[gnu::always_inline]] inline void AssignBytes(std::string* s, const uint8_t* p, size_t n) {
+  const char* const c = reinterpret_cast<const char*>(p);
+  if (n > s->capacity() && s->empty()) {
+    *s = std::string(c, n);
+  } else {
+    s->clear();
+    s->append(c, n);
+  }
+}
+
 // Single-use cursor over one buffer. Thread-compatible.
 class Decoder {
  public:
@@ -64,9 +77,16 @@ class Decoder {
   Status AfterLastRow() const;
 
  private:
-  Status ReadCell(bool primary_key, Cell* cell);
+  // Inlined into ReadRow's two loops, specialised for key and attribute cells.
+  [[gnu::always_inline]] inline Status ReadCell(bool primary_key, Cell* cell);
   // Reads the value at the cursor, `value_len` bytes that are known to be in the buffer.
-  Status ReadValue(bool primary_key, const uint8_t* len_pos, uint32_t value_len, Value* v);
+  // Folds the value bytes (type byte and payload) into *crc.
+  [[gnu::always_inline]] inline Status ReadValue(bool primary_key, const uint8_t* len_pos,
+                                                uint32_t value_len, Value* v, uint8_t* crc);
+  [[gnu::cold, gnu::noinline]] Status ValueLengthMismatch(const uint8_t* len_pos,
+                                                          uint32_t value_len, uint8_t type,
+                                                          uint64_t expected) const;
+  [[gnu::cold, gnu::noinline]] Status ValueTypeNotAllowed(uint8_t type, const char* where) const;
   Status ReadExtension(Row* row);
 
   size_t Remaining() const { return static_cast<size_t>(end_ - p_); }
@@ -131,7 +151,7 @@ Status Decoder::ReadRow(Row* row) {
     if (n == row->primary_key.size()) row->primary_key.emplace_back();
     Cell& cell = row->primary_key[n++];
     TS_RETURN_IF_ERROR(ReadCell(/*primary_key=*/true, &cell));
-    row_crc = Crc8Byte(row_crc, cell.checksum);
+    row_crc = wire::Crc8ByteInline(row_crc, cell.checksum);
   }
   row->primary_key.resize(n);
 
@@ -142,7 +162,7 @@ Status Decoder::ReadRow(Row* row) {
       if (n == row->cells.size()) row->cells.emplace_back();
       Cell& cell = row->cells[n++];
       TS_RETURN_IF_ERROR(ReadCell(/*primary_key=*/false, &cell));
-      row_crc = Crc8Byte(row_crc, cell.checksum);
+      row_crc = wire::Crc8ByteInline(row_crc, cell.checksum);
     }
   }
   row->cells.resize(n);
@@ -152,7 +172,7 @@ Status Decoder::ReadRow(Row* row) {
     ++p_;
     row->delete_marker = true;
   }
-  row_crc = Crc8Byte(row_crc, row->delete_marker ? 1 : 0);
+  row_crc = wire::Crc8ByteInline(row_crc, row->delete_marker ? 1 : 0);
 
   row->sequence.reset();
   if (p_ != end_ && *p_ == wire::kTagExtension) TS_RETURN_IF_ERROR(ReadExtension(row));
@@ -185,8 +205,8 @@ Status Decoder::ReadCell(bool primary_key, Cell* cell) {
     return LengthOutOfRange("cell name length", p_, name_len, Remaining() - 4);
   }
   p_ += 4;
-  cell->name.assign(reinterpret_cast<const char*>(p_), name_len);
-  uint8_t crc = Crc8(0, p_, name_len);
+  AssignBytes(&cell->name, p_, name_len);
+  uint8_t crc = wire::Crc8Inline(0, p_, name_len);
   p_ += name_len;
 
   if (p_ != end_ && *p_ == wire::kTagCellValue) {
@@ -199,8 +219,8 @@ Status Decoder::ReadCell(bool primary_key, Cell* cell) {
       return LengthOutOfRange("cell value length", len_pos, value_len, Remaining());
     }
     if (!cell->value) cell->value.emplace();
-    TS_RETURN_IF_ERROR(ReadValue(primary_key, len_pos, value_len, &*cell->value));
-    crc = Crc8(crc, p_, value_len);  // type byte and payload, not value_len (§8.4)
+    // Type byte and payload are checksummed, not value_len (§8.4).
+    TS_RETURN_IF_ERROR(ReadValue(primary_key, len_pos, value_len, &*cell->value, &crc));
     p_ += value_len;
   } else {
     cell->value.reset();
@@ -230,19 +250,25 @@ Status Decoder::ReadCell(bool primary_key, Cell* cell) {
     if (primary_key) return Error(p_, "TAG_CELL_TIMESTAMP in a primary-key cell");
     ++p_;
     if (Remaining() < 8) return Truncated("cell timestamp", 8);
-    cell->timestamp = static_cast<int64_t>(wire::LoadU64(p_));
-    crc = Crc8(crc, p_, 8);  // timestamp before cell type (§8.4)
+    const uint64_t ts = wire::LoadU64(p_);
+    cell->timestamp = static_cast<int64_t>(ts);
+    crc = wire::Crc8Bytes8Inline(crc, p_);  // timestamp before cell type (§8.4)
     p_ += 8;
   }
-  if (has_type) crc = Crc8Byte(crc, cell_type);
+  if (has_type) crc = wire::Crc8ByteInline(crc, cell_type);
 
-  if (AtEnd()) return Truncated("TAG_CELL_CHECKSUM", 2);
-  if (*p_ != wire::kTagCellChecksum) {
-    return UnexpectedTag("TAG_CELL_CHECKSUM", wire::kTagCellChecksum);
+  // Tag and checksum byte checked together; the slow path reports what exactly is wrong.
+  if (Remaining() < 2 || *p_ != wire::kTagCellChecksum) [[unlikely]] {
+    if (AtEnd()) return Truncated("TAG_CELL_CHECKSUM", 2);
+    if (*p_ != wire::kTagCellChecksum) {
+      return UnexpectedTag("TAG_CELL_CHECKSUM", wire::kTagCellChecksum);
+    }
+    ++p_;
+    return Truncated("cell checksum", 1);
   }
-  const uint8_t* const tag = p_++;
-  if (AtEnd()) return Truncated("cell checksum", 1);
-  const uint8_t stored = *p_++;
+  const uint8_t* const tag = p_;
+  const uint8_t stored = p_[1];
+  p_ += 2;
   if (stored != crc) return ChecksumMismatch("cell", tag, stored, crc);
   cell->checksum = stored;
 
@@ -250,34 +276,41 @@ Status Decoder::ReadCell(bool primary_key, Cell* cell) {
   return Status();
 }
 
+Status Decoder::ValueLengthMismatch(const uint8_t* len_pos, uint32_t value_len, uint8_t type,
+                                    uint64_t expected) const {
+  return Error(len_pos,
+               "cell value length " + std::to_string(value_len) + " does not match its " +
+                   ValueTypeWireName(type) + " payload",
+               "expected " + std::to_string(expected));
+}
+
+Status Decoder::ValueTypeNotAllowed(uint8_t type, const char* where) const {
+  return Error(p_, std::string("value type ") + ValueTypeWireName(type) + " not allowed in " +
+                       where);
+}
+
 Status Decoder::ReadValue(bool primary_key, const uint8_t* len_pos, uint32_t value_len,
-                          Value* v) {
+                          Value* v, uint8_t* crc) {
   if (value_len == 0) return Error(len_pos, "cell value length 0 (no type byte)");
   const uint8_t type = *p_;
   const uint8_t* const q = p_ + 1;
   const uint32_t payload = value_len - 1;
-  auto mismatch = [&](uint64_t expected) {
-    return Error(len_pos,
-                 "cell value length " + std::to_string(value_len) + " does not match its " +
-                     ValueTypeWireName(type) + " payload",
-                 "expected " + std::to_string(expected));
-  };
-  auto not_allowed = [&](const char* where) {
-    return Error(p_, std::string("value type ") + ValueTypeWireName(type) + " not allowed in " +
-                         where);
-  };
   switch (type) {
-    case wire::kVtInteger:
-      if (payload != 8) return mismatch(9);
+    case wire::kVtInteger: {
+      if (payload != 8) return ValueLengthMismatch(len_pos, value_len, type, 9);
+      const uint64_t bits = wire::LoadU64(q);
+      *crc = wire::Crc8Bytes8Inline(wire::Crc8ByteInline(*crc, type), q);
       v->type = ValueType::kInteger;
-      v->integer = static_cast<int64_t>(wire::LoadU64(q));
+      v->integer = static_cast<int64_t>(bits);
       v->dbl = 0;
       v->bytes.clear();
       return Status();
+    }
     case wire::kVtDouble: {
-      if (primary_key) return not_allowed("a primary key");
-      if (payload != 8) return mismatch(9);
+      if (primary_key) return ValueTypeNotAllowed(type, "a primary key");
+      if (payload != 8) return ValueLengthMismatch(len_pos, value_len, type, 9);
       const uint64_t bits = wire::LoadU64(q);
+      *crc = wire::Crc8Bytes8Inline(wire::Crc8ByteInline(*crc, type), q);
       v->type = ValueType::kDouble;
       std::memcpy(&v->dbl, &bits, sizeof bits);
       v->integer = 0;
@@ -285,8 +318,9 @@ Status Decoder::ReadValue(bool primary_key, const uint8_t* len_pos, uint32_t val
       return Status();
     }
     case wire::kVtBoolean:
-      if (primary_key) return not_allowed("a primary key");
-      if (payload != 1) return mismatch(2);
+      if (primary_key) return ValueTypeNotAllowed(type, "a primary key");
+      if (payload != 1) return ValueLengthMismatch(len_pos, value_len, type, 2);
+      *crc = wire::Crc8ByteInline(wire::Crc8ByteInline(*crc, type), *q);
       v->type = ValueType::kBoolean;
       v->integer = *q != 0 ? 1 : 0;  // any non-zero byte is true (§8.1)
       v->dbl = 0;
@@ -295,16 +329,18 @@ Status Decoder::ReadValue(bool primary_key, const uint8_t* len_pos, uint32_t val
     case wire::kVtString:
     case wire::kVtBlob: {
       if (static_cast<size_t>(end_ - q) < 4) return Error(q, "truncated input: string/blob length missing");
-      if (payload < 4) return mismatch(5);
+      if (payload < 4) return ValueLengthMismatch(len_pos, value_len, type, 5);
       const uint32_t len = wire::LoadU32(q);
       const size_t available = static_cast<size_t>(end_ - q) - 4;
       if (len > available) {
         return LengthOutOfRange(type == wire::kVtString ? "string length" : "blob length", q, len,
                                 available);
       }
-      if (payload - 4 != len) return mismatch(uint64_t{5} + len);
+      if (payload - 4 != len) return ValueLengthMismatch(len_pos, value_len, type, uint64_t{5} + len);
+      *crc = wire::Crc8Inline(wire::Crc8U32Inline(wire::Crc8ByteInline(*crc, type), len), q + 4,
+                              len);
       v->type = type == wire::kVtString ? ValueType::kString : ValueType::kBinary;
-      v->bytes.assign(reinterpret_cast<const char*>(q + 4), len);
+      AssignBytes(&v->bytes, q + 4, len);
       v->integer = 0;
       v->dbl = 0;
       return Status();
@@ -312,9 +348,10 @@ Status Decoder::ReadValue(bool primary_key, const uint8_t* len_pos, uint32_t val
     case wire::kVtInfMin:
     case wire::kVtInfMax:
     case wire::kVtAutoIncrement:
-      if (!primary_key) return not_allowed("an attribute cell");
-      if (context_ != PlainBufferContext::kRequest) return not_allowed("a tunnel record");
-      if (payload != 0) return mismatch(1);
+      if (!primary_key) return ValueTypeNotAllowed(type, "an attribute cell");
+      if (context_ != PlainBufferContext::kRequest) return ValueTypeNotAllowed(type, "a tunnel record");
+      if (payload != 0) return ValueLengthMismatch(len_pos, value_len, type, 1);
+      *crc = wire::Crc8ByteInline(*crc, type);
       v->type = type == wire::kVtInfMin   ? ValueType::kInfMin
                 : type == wire::kVtInfMax ? ValueType::kInfMax
                                           : ValueType::kAutoIncrement;

@@ -3,7 +3,9 @@
 // Wire constants and byte helpers of PlainBuffer (docs/tunnel-protocol.md §8.1, §8.2).
 // Shared by the decoder and the encoder of this folder only.
 
+#include <array>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -78,6 +80,93 @@ inline void AppendU64(std::string* out, uint64_t v) {
   char b[8];
   for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
   out->append(b, 8);
+}
+
+// CRC-8 of §8.3 (polynomial 0x07, init 0, no reflection, no final XOR), inline so that the
+// decoder's fixed-size fields (timestamps, 8-byte values) fold in without a call or a loop.
+// crc8.cc's public functions are thin wrappers around these.
+//
+// kCrc8Tables[0] is the byte table; kCrc8Tables[k][x] is the CRC of byte x followed by k zero
+// bytes, so 16 input bytes fold in with 16 lookups of which only one depends on the running
+// CRC (slicing-by-16; CRC-8 is linear, so the contributions XOR together). 4 KiB of tables.
+inline constexpr int kCrc8Slices = 16;
+using Crc8Tables = std::array<std::array<uint8_t, 256>, kCrc8Slices>;
+
+constexpr Crc8Tables MakeCrc8Tables() {
+  Crc8Tables t{};
+  for (int i = 0; i < 256; ++i) {
+    uint8_t x = static_cast<uint8_t>(i);
+    for (int bit = 0; bit < 8; ++bit) {
+      x = static_cast<uint8_t>((x & 0x80) ? (x << 1) ^ 0x07 : (x << 1));
+    }
+    t[0][i] = x;
+  }
+  for (int k = 1; k < kCrc8Slices; ++k) {
+    for (int i = 0; i < 256; ++i) t[k][i] = t[0][t[k - 1][i]];
+  }
+  return t;
+}
+
+inline constexpr Crc8Tables kCrc8Tables = MakeCrc8Tables();
+static_assert(kCrc8Tables[0][1] == 0x07 && kCrc8Tables[0][15] == 0x2d, "CRC-8 table (§8.3)");
+
+inline uint8_t Crc8ByteInline(uint8_t crc, uint8_t byte) { return kCrc8Tables[0][crc ^ byte]; }
+
+inline uint8_t Crc8U32Inline(uint8_t crc, uint32_t v) {  // little-endian bytes of v
+  const auto& t = kCrc8Tables;
+  return t[3][crc ^ static_cast<uint8_t>(v)] ^ t[2][static_cast<uint8_t>(v >> 8)] ^
+         t[1][static_cast<uint8_t>(v >> 16)] ^ t[0][static_cast<uint8_t>(v >> 24)];
+}
+
+inline uint8_t Crc8U64Inline(uint8_t crc, uint64_t v) {  // little-endian bytes of v
+  const auto& t = kCrc8Tables;
+  return t[7][crc ^ static_cast<uint8_t>(v)] ^ t[6][static_cast<uint8_t>(v >> 8)] ^
+         t[5][static_cast<uint8_t>(v >> 16)] ^ t[4][static_cast<uint8_t>(v >> 24)] ^
+         t[3][static_cast<uint8_t>(v >> 32)] ^ t[2][static_cast<uint8_t>(v >> 40)] ^
+         t[1][static_cast<uint8_t>(v >> 48)] ^ t[0][static_cast<uint8_t>(v >> 56)];
+}
+
+// CRC of the 8 bytes at p (a timestamp or an INTEGER/DOUBLE payload), read byte by byte:
+// the same as Crc8U64Inline(crc, LoadU64(p)) without the shifts.
+inline uint8_t Crc8Bytes8Inline(uint8_t crc, const uint8_t* p) {
+  const auto& t = kCrc8Tables;
+  return t[7][crc ^ p[0]] ^ t[6][p[1]] ^ t[5][p[2]] ^ t[4][p[3]] ^ t[3][p[4]] ^ t[2][p[5]] ^
+         t[1][p[6]] ^ t[0][p[7]];
+}
+
+inline uint8_t Crc8Inline(uint8_t crc, const uint8_t* p, size_t size) {
+  const auto& t = kCrc8Tables;
+  while (size >= 16) {
+    crc = t[15][crc ^ p[0]] ^ t[14][p[1]] ^ t[13][p[2]] ^ t[12][p[3]] ^ t[11][p[4]] ^
+          t[10][p[5]] ^ t[9][p[6]] ^ t[8][p[7]] ^ t[7][p[8]] ^ t[6][p[9]] ^ t[5][p[10]] ^
+          t[4][p[11]] ^ t[3][p[12]] ^ t[2][p[13]] ^ t[1][p[14]] ^ t[0][p[15]];
+    p += 16;
+    size -= 16;
+  }
+  // The last 0..15 bytes (all of a typical cell name) in one step without a loop: the
+  // first byte, with the running CRC folded in, is followed by size-1 bytes, so it goes
+  // through table size-1; the byte j places before the end goes through table j.
+  if (size == 0) return crc;
+  const uint8_t* const e = p + size;
+  uint8_t r = t[size - 1][crc ^ p[0]];
+  switch (size) {
+    case 15: r ^= t[13][e[-14]]; [[fallthrough]];
+    case 14: r ^= t[12][e[-13]]; [[fallthrough]];
+    case 13: r ^= t[11][e[-12]]; [[fallthrough]];
+    case 12: r ^= t[10][e[-11]]; [[fallthrough]];
+    case 11: r ^= t[9][e[-10]]; [[fallthrough]];
+    case 10: r ^= t[8][e[-9]]; [[fallthrough]];
+    case 9: r ^= t[7][e[-8]]; [[fallthrough]];
+    case 8: r ^= t[6][e[-7]]; [[fallthrough]];
+    case 7: r ^= t[5][e[-6]]; [[fallthrough]];
+    case 6: r ^= t[4][e[-5]]; [[fallthrough]];
+    case 5: r ^= t[3][e[-4]]; [[fallthrough]];
+    case 4: r ^= t[2][e[-3]]; [[fallthrough]];
+    case 3: r ^= t[1][e[-2]]; [[fallthrough]];
+    case 2: r ^= t[0][e[-1]]; [[fallthrough]];
+    default: break;
+  }
+  return r;
 }
 
 }  // namespace tablestore::tunnel::plain_buffer

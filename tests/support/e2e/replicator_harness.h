@@ -116,6 +116,12 @@ std::string WaitMirrorEqualsSource(const AdminClient& admin, const std::string& 
                                    const std::string& source_table,
                                    std::chrono::milliseconds timeout);
 
+// Cheap progress probes of a mirror file (a short read-only connection; -1 / false when the
+// file or its metadata does not exist yet): the sum of rows_applied over all checkpoints,
+// and whether any stream channel has a checkpoint.
+int64_t RowsAppliedInFile(const std::string& db_path);
+bool StreamStarted(const std::string& db_path);
+
 // Polls GET /admin/workload until initial_done.
 bool WaitWorkloadInitialDone(const AdminClient& admin, std::chrono::milliseconds timeout);
 
