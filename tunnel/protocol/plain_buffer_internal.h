@@ -134,7 +134,7 @@ inline uint8_t Crc8Bytes8Inline(uint8_t crc, const uint8_t* p) {
          t[1][p[6]] ^ t[0][p[7]];
 }
 
-inline uint8_t Crc8Inline(uint8_t crc, const uint8_t* p, size_t size) {
+[[gnu::always_inline]] inline uint8_t Crc8Inline(uint8_t crc, const uint8_t* p, size_t size) {
   const auto& t = kCrc8Tables;
   while (size >= 16) {
     crc = t[15][crc ^ p[0]] ^ t[14][p[1]] ^ t[13][p[2]] ^ t[12][p[3]] ^ t[11][p[4]] ^
