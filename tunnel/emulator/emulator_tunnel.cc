@@ -162,36 +162,15 @@ void EmulatedTunnel::AddStreamChannel(int partition, std::vector<std::string> pa
 void EmulatedTunnel::TakeSnapshot(Table& table, const TunnelEnv& env) {
   snapshot_taken_ = true;
   snapshot_ms_ = env.now_ms;
-  // One scratch row for the whole snapshot: assigning into its cells reuses their strings'
-  // capacity, so no row is built from scratch (bench-e2e: the snapshot of 1M typical rows
-  // is the emulator's whole Connect time, docs/performance.md).
-  base::Row row;
-  base::Row pk_only;
-  const std::vector<std::string>& pk_names = table.rows().pk_names();
+  // Stored rows are immutable (a write replaces them), so the snapshot only shares them:
+  // encoding happens per page in ReadRecords, overlapping the client's commits (bench-e2e:
+  // encoding 1M rows here was most of the emulator's Connect time, docs/performance.md).
+  snapshot_pk_names_ = table.rows().pk_names();
   for (int p : table.LivePartitions()) {
     std::vector<SnapshotEntry> entries;
     auto rows = table.RowsIn(p);
     entries.reserve(rows.size());
-    for (const auto& [key, stored] : rows) {
-      row.primary_key.resize(key->size());
-      for (size_t i = 0; i < key->size(); ++i) {
-        base::Cell& c = row.primary_key[i];
-        c.name = i < pk_names.size() ? pk_names[i] : std::string();
-        c.value = (*key)[i];
-      }
-      row.cells.resize(stored->cells.size());
-      for (size_t i = 0; i < stored->cells.size(); ++i) {
-        const StoredCell& s = stored->cells[i];
-        base::Cell& c = row.cells[i];
-        c.name = s.name;
-        c.value = s.value;
-        c.timestamp = s.timestamp;
-      }
-      SnapshotEntry& e = entries.emplace_back();
-      e.record = EncodeRecordEntry(base::ActionType::kPutRow, row);
-      pk_only.primary_key = row.primary_key;
-      EncodePlainBufferRow(pk_only, &e.pk_bytes);
-    }
+    for (const auto& [key, stored] : rows) entries.push_back(SnapshotEntry{*key, *stored});
     std::string id = BaseChannelId(p);
     snapshot_[id] = std::move(entries);
     Channel ch;
@@ -201,6 +180,38 @@ void EmulatedTunnel::TakeSnapshot(Table& table, const TunnelEnv& env) {
     ch.checkpoint = BaseToken(ch, 0);
     channels_[id] = std::move(ch);
   }
+}
+
+void EmulatedTunnel::SnapshotRow(const SnapshotEntry& e, base::Row* row) const {
+  const PrimaryKey& key = e.key;
+  row->primary_key.resize(key.size());
+  for (size_t i = 0; i < key.size(); ++i) {
+    base::Cell& c = row->primary_key[i];
+    c.name = i < snapshot_pk_names_.size() ? snapshot_pk_names_[i] : std::string();
+    c.value = key[i];
+  }
+  const StoredRow& stored = *e.row;
+  row->cells.resize(stored.cells.size());
+  for (size_t i = 0; i < stored.cells.size(); ++i) {
+    const StoredCell& s = stored.cells[i];
+    base::Cell& c = row->cells[i];
+    c.name = s.name;
+    c.value = s.value;
+    c.timestamp = s.timestamp;
+  }
+}
+
+std::string EmulatedTunnel::SnapshotPkBytes(const SnapshotEntry& e) const {
+  base::Row pk_only;
+  pk_only.primary_key.resize(e.key.size());
+  for (size_t i = 0; i < e.key.size(); ++i) {
+    base::Cell& c = pk_only.primary_key[i];
+    c.name = i < snapshot_pk_names_.size() ? snapshot_pk_names_[i] : std::string();
+    c.value = e.key[i];
+  }
+  std::string out;
+  EncodePlainBufferRow(pk_only, &out);
+  return out;
 }
 
 bool EmulatedTunnel::BaseDone() const {
@@ -436,16 +447,25 @@ MaybeError EmulatedTunnel::ReadRecords(const pb::ReadRecordsRequest& req, const 
   };
   std::string next_token;
   bool may_more = false;
+  std::vector<EncodedRecord> base_page;  // owns a base page's records
   if (ch->kind == ChannelKind::kBase) {
     static const std::vector<SnapshotEntry> kNone;
     auto snap = snapshot_.find(ch->id);
     const std::vector<SnapshotEntry>& entries = snap == snapshot_.end() ? kNone : snap->second;
+    // Encode the page's records now (the snapshot holds rows, not records).
+    std::vector<EncodedRecord> encoded;
+    base::Row row;
     int64_t j = pos.index;
-    while (j < static_cast<int64_t>(entries.size()) && fits(entries[j].record)) {
-      records.push_back(&entries[j].record);
-      bytes += entries[j].record.wire.size();
+    while (j < static_cast<int64_t>(entries.size()) && encoded.size() < env.page_max_records) {
+      SnapshotRow(entries[static_cast<size_t>(j)], &row);
+      EncodedRecord r = EncodeRecordEntry(base::ActionType::kPutRow, row);
+      if (!encoded.empty() && bytes + r.wire.size() > env.page_max_bytes) break;
+      bytes += r.wire.size();
+      encoded.push_back(std::move(r));
       ++j;
     }
+    base_page.swap(encoded);
+    for (const EncodedRecord& r : base_page) records.push_back(&r);
     bool finished = j == static_cast<int64_t>(entries.size());
     next_token = finished ? std::string(kFinishedToken) : BaseToken(*ch, j);
     may_more = !finished;
@@ -522,7 +542,8 @@ std::string EmulatedTunnel::BaseToken(const Channel& ch, int64_t index) const {
   pb::TokenContentV2 c;
   auto it = snapshot_.find(ch.id);
   bool in_range = it != snapshot_.end() && index < static_cast<int64_t>(it->second.size());
-  c.set_primary_key(in_range ? it->second[static_cast<size_t>(index)].pk_bytes : end_marker_);
+  c.set_primary_key(in_range ? SnapshotPkBytes(it->second[static_cast<size_t>(index)])
+                             : end_marker_);
   c.set_timestamp(snapshot_ms_);
   c.set_total_count(index);
   return EncodeToken(c);
@@ -553,8 +574,9 @@ MaybeError EmulatedTunnel::ParseToken(const Channel& ch, const Table& table,
     if (it == snapshot_.end() || c.timestamp() != snapshot_ms_) return invalid();
     int64_t idx = c.total_count();
     if (idx < 0 || idx > static_cast<int64_t>(it->second.size())) return invalid();
-    const std::string& expect =
-        idx < static_cast<int64_t>(it->second.size()) ? it->second[idx].pk_bytes : end_marker_;
+    const std::string expect = idx < static_cast<int64_t>(it->second.size())
+                                   ? SnapshotPkBytes(it->second[static_cast<size_t>(idx)])
+                                   : end_marker_;
     if (c.primary_key() != expect) return invalid();
     pos->index = idx;
     return std::nullopt;
@@ -714,9 +736,7 @@ base::Result<RowStore> EmulatedTunnel::RowsAt(
     const std::vector<SnapshotEntry>& entries = snapshot_.at(id);
     int64_t n = pos.finished ? static_cast<int64_t>(entries.size()) : pos.index;
     for (int64_t i = 0; i < n; ++i) {
-      base::Status s = DecodePlainBufferRow(entries[static_cast<size_t>(i)].record.plainbuffer(),
-                                            PlainBufferContext::kRecord, &row);
-      if (!s.ok()) return base::InternalError("rows_at: " + s.message());
+      SnapshotRow(entries[static_cast<size_t>(i)], &row);
       store.Apply(base::ActionType::kPutRow, row);
     }
   }

@@ -84,13 +84,13 @@ void RowStore::Apply(base::ActionType action, const base::Row& row) {
         if (!c.value) continue;
         PutCell(&fresh, c.name, *c.value, c.timestamp.value_or(0));
       }
-      rows_[std::move(key)] = std::move(fresh);
+      rows_[std::move(key)] = std::make_shared<const StoredRow>(std::move(fresh));
       return;
     }
     case base::ActionType::kUpdateRow: {
       auto it = rows_.find(key);
       bool existed = it != rows_.end();
-      StoredRow work = existed ? it->second : StoredRow{};
+      StoredRow work = existed ? *it->second : StoredRow{};
       bool has_put = false;
       for (const base::Cell& c : row.cells) {
         switch (c.op) {
@@ -113,7 +113,7 @@ void RowStore::Apply(base::ActionType action, const base::Row& row) {
         }
       }
       if (!existed && !has_put) return;
-      rows_[std::move(key)] = std::move(work);
+      rows_[std::move(key)] = std::make_shared<const StoredRow>(std::move(work));
       return;
     }
   }
@@ -146,7 +146,7 @@ std::string RowStore::ToJsonLines() const {
                     {"value", ValueToJson(key[i])}});
     }
     nlohmann::json cells = nlohmann::json::array();
-    for (const StoredCell& s : stored.cells) {
+    for (const StoredCell& s : stored->cells) {
       cells.push_back({{"name", s.name},
                        {"value", ValueToJson(s.value)},
                        {"timestamp", std::to_string(s.timestamp)}});

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,13 @@ struct StoredRow {
   std::vector<StoredCell> cells;  // sorted by name, one per column
 };
 
+// Stored rows are immutable once in a RowStore: a write replaces the row with a new one,
+// so a tunnel's base snapshot can share them instead of copying (EmulatedTunnel).
+using StoredRowPtr = std::shared_ptr<const StoredRow>;
+
 class RowStore {
  public:
-  using Map = std::map<PrimaryKey, StoredRow, PkLess>;
+  using Map = std::map<PrimaryKey, StoredRowPtr, PkLess>;
 
   explicit RowStore(std::vector<std::string> pk_names) : pk_names_(std::move(pk_names)) {}
 

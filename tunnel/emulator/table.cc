@@ -352,8 +352,8 @@ void Table::Trim(int64_t cutoff_ms) {
   }
 }
 
-std::vector<std::pair<const PrimaryKey*, const StoredRow*>> Table::RowsIn(int p) const {
-  std::vector<std::pair<const PrimaryKey*, const StoredRow*>> out;
+std::vector<std::pair<const PrimaryKey*, const StoredRowPtr*>> Table::RowsIn(int p) const {
+  std::vector<std::pair<const PrimaryKey*, const StoredRowPtr*>> out;
   const Partition& part = partitions_[static_cast<size_t>(p)];
   const RowStore::Map& m = rows_.rows();
   auto it = part.lower ? m.lower_bound(PrimaryKey{*part.lower}) : m.begin();

@@ -84,7 +84,7 @@ class Table {
   // The live partition holding a key.
   int PartitionOf(const base::Value& first_pk) const;
   // Rows of partition `p`'s key range in key order.
-  std::vector<std::pair<const PrimaryKey*, const StoredRow*>> RowsIn(int p) const;
+  std::vector<std::pair<const PrimaryKey*, const StoredRowPtr*>> RowsIn(int p) const;
 
  private:
   std::string name_;

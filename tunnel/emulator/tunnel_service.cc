@@ -323,7 +323,7 @@ base::Result<std::vector<base::Row>> TunnelService::DumpRows(const std::string& 
   if (t == nullptr) return base::NotFoundError("table '" + name + "' does not exist");
   std::vector<base::Row> out;
   out.reserve(t->rows().size());
-  for (const auto& [key, row] : t->rows().rows()) out.push_back(t->rows().ToRow(key, row));
+  for (const auto& [key, row] : t->rows().rows()) out.push_back(t->rows().ToRow(key, *row));
   return out;
 }
 
@@ -356,7 +356,7 @@ base::Result<std::vector<base::Row>> TunnelService::RowsAt(
   base::MutexLock lock(&mu_);
   TS_ASSIGN_OR_RETURN(RowStore store, RowsAtLocked(tunnel_id, table, checkpoints));
   std::vector<base::Row> out;
-  for (const auto& [key, row] : store.rows()) out.push_back(store.ToRow(key, row));
+  for (const auto& [key, row] : store.rows()) out.push_back(store.ToRow(key, *row));
   return out;
 }
 
