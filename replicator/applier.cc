@@ -12,8 +12,12 @@ Applier::Applier(std::unique_ptr<storage::Mirror> mirror, ApplierOptions options
 Applier::~Applier() { Stop(); }
 
 base::Result<storage::BatchResult> Applier::Apply(base::Batch batch) {
+  return ApplyInPlace(&batch);
+}
+
+base::Result<storage::BatchResult> Applier::ApplyInPlace(base::Batch* batch) {
   auto pending = std::make_unique<Pending>();
-  pending->batch = &batch;
+  pending->batch = batch;
   std::future<base::Result<storage::BatchResult>> done = pending->done.get_future();
   {
     base::MutexLock lock(&mu_);
@@ -85,13 +89,12 @@ void Applier::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
   base::Result<storage::GroupResult> result = [&]() -> base::Result<storage::GroupResult> {
     base::MutexLock lock(&mirror_mu_);
     if (!mirror_) return base::CancelledError("applier stopped");
-    return mirror_->ApplyGroup(
-        std::span<const base::Batch* const>(batches.data(), batches.size()), apply_options);
+    return mirror_->ApplyGroup(std::span<const base::Batch* const>(batches.data(), batches.size()),
+                               apply_options);
   }();
 
   if (!result.ok()) {
-    spdlog::error("commit of {} batch(es) failed: {}", group.size(),
-                  result.status().ToString());
+    spdlog::error("commit of {} batch(es) failed: {}", group.size(), result.status().ToString());
     {
       base::MutexLock lock(&mu_);
       ++stats_.commit_errors;

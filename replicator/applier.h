@@ -63,6 +63,9 @@ class Applier {
   // Submits a batch and blocks until its group committed (or failed). Returns the batch's
   // outcome; an error means nothing of the batch was applied. kCancelled after Stop().
   base::Result<storage::BatchResult> Apply(base::Batch batch);
+  // The same for a batch the caller keeps: `*batch` is read, not consumed, so its records
+  // can be recycled once this returns.
+  base::Result<storage::BatchResult> ApplyInPlace(base::Batch* batch);
 
   // Makes every commit so far durable (design.md exactly-once rule 3).
   base::Status EnsureDurable();

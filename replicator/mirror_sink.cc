@@ -21,8 +21,8 @@ class MirrorProcessor final : public tunnel::ChannelProcessor {
             context.is_stream ? storage::ChannelKind::kStream : storage::ChannelKind::kBase));
         return m.SetTableStage(mirror_table_, context.is_stream ? "stream" : "full_load");
       });
-      if (!s.ok()) spdlog::warn("table '{}': recording channel kind: {}", mirror_table_,
-                                s.ToString());
+      if (!s.ok())
+        spdlog::warn("table '{}': recording channel kind: {}", mirror_table_, s.ToString());
       kind_recorded_ = true;
     }
     base::Batch batch;
@@ -33,16 +33,18 @@ class MirrorProcessor final : public tunnel::ChannelProcessor {
     batch.changes = std::move(records);
     const int64_t rows = static_cast<int64_t>(batch.changes.size());
 
-    base::Result<storage::BatchResult> result = applier_->Apply(std::move(batch));
+    base::Result<storage::BatchResult> result = applier_->ApplyInPlace(&batch);
+    records = std::move(batch.changes);  // handed back for the reader to recycle
     if (!result.ok()) {
       return result.status().WithContext("table '" + mirror_table_ + "' channel '" +
                                          context.channel_id + "'");
     }
     if (result->outcome == storage::BatchOutcome::kSkippedDuplicate) {
       progress_->OnSkipped(context.tunnel_id, context.channel_id);
-      spdlog::info("table '{}' channel '{}': batch from a token other than the stored "
-                   "checkpoint skipped; the channel restarts from the checkpoint",
-                   mirror_table_, context.channel_id);
+      spdlog::info(
+          "table '{}' channel '{}': batch from a token other than the stored "
+          "checkpoint skipped; the channel restarts from the checkpoint",
+          mirror_table_, context.channel_id);
       return base::AbortedError("channel '" + context.channel_id +
                                 "': token_in does not match the stored checkpoint");
     }

@@ -1,6 +1,7 @@
 #include "tunnel/client/response_parser.h"
 
 #include <climits>
+#include <optional>
 #include <utility>
 
 #include "tunnel/protocol/record_decoder.h"
@@ -212,8 +213,7 @@ Result<std::vector<ChannelState>> ParseHeartbeatResponse(std::string_view contex
   return out;
 }
 
-Result<CheckpointInfo> ParseGetCheckpointResponse(std::string_view context,
-                                                  std::string_view body) {
+Result<CheckpointInfo> ParseGetCheckpointResponse(std::string_view context, std::string_view body) {
   pb::GetCheckpointResponse msg;
   TS_RETURN_IF_ERROR(ParseMessage(context, body, &msg));
   CheckpointInfo out;
@@ -222,20 +222,39 @@ Result<CheckpointInfo> ParseGetCheckpointResponse(std::string_view context,
   return out;
 }
 
-Result<ReadRecordsResult> ParseReadRecordsResponse(std::string_view context,
-                                                   std::string_view body) {
-  pb::ReadRecordsResponse msg;
-  TS_RETURN_IF_ERROR(ParseMessage(context, body, &msg));
-  ReadRecordsResult out;
-  out.wire_bytes = body.size();
-  out.next_token = msg.next_token();
-  if (msg.has_may_more_record()) out.may_more_record = msg.may_more_record();
-  Status decoded = DecodeRecords(msg, &out.records);
+Status ParseReadRecordsResponseInto(std::string_view context, std::string_view body,
+                                    ReadRecordsResult* out) {
+  // Each thread (a channel's fetcher) parses into one message that it keeps: parsing
+  // over an earlier page reuses its records and their byte strings instead of allocating
+  // ~2 per record. A page larger than kReusedMessageMaxBytes gets a message of its own, so
+  // a thread never keeps more than that.
+  constexpr size_t kReusedMessageMaxBytes = 4 << 20;
+  thread_local pb::ReadRecordsResponse reused;
+  std::optional<pb::ReadRecordsResponse> own;
+  pb::ReadRecordsResponse* msg = body.size() <= kReusedMessageMaxBytes ? &reused : &own.emplace();
+  out->next_token.clear();
+  out->may_more_record.reset();
+  out->wire_bytes = body.size();
+  Status parsed = ParseMessage(context, body, msg);
+  if (!parsed.ok()) {
+    out->records.clear();
+    return parsed;
+  }
+  out->next_token = msg->next_token();
+  if (msg->has_may_more_record()) out->may_more_record = msg->may_more_record();
+  Status decoded = DecodeRecordsReusing(*msg, &out->records);
   if (!decoded.ok()) {
     // Always kDataLoss: the page is re-read from its token (design.md rule 8).
-    return base::DataLossError(std::string(context) + ": bad page (" +
-                               std::to_string(body.size()) + " bytes): " + decoded.message());
+    return base::DataLossError(std::string(context) + ": bad page (" + std::to_string(body.size()) +
+                               " bytes): " + decoded.message());
   }
+  return Status::Ok();
+}
+
+Result<ReadRecordsResult> ParseReadRecordsResponse(std::string_view context,
+                                                   std::string_view body) {
+  ReadRecordsResult out;
+  TS_RETURN_IF_ERROR(ParseReadRecordsResponseInto(context, body, &out));
   return out;
 }
 

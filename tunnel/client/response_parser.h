@@ -75,6 +75,10 @@ base::Result<CheckpointInfo> ParseGetCheckpointResponse(std::string_view context
 // yields no records at all.
 base::Result<ReadRecordsResult> ParseReadRecordsResponse(std::string_view context,
                                                          std::string_view body);
+// The same into `*out`, whose records' allocations are reused (DecodeRecordsReusing). On
+// error `out->records` is empty.
+base::Status ParseReadRecordsResponseInto(std::string_view context, std::string_view body,
+                                          ReadRecordsResult* out);
 // DeleteTunnel, Shutdown, Checkpoint: empty messages (unknown fields skipped).
 base::Status ParseEmptyResponse(std::string_view context, std::string_view body);
 

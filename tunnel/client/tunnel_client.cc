@@ -52,8 +52,8 @@ Result<pb::ChannelStatus> ToWireStatus(ChannelStatus s, const std::string& chann
 // Thread-safe: immutable after construction; the transports are thread-safe.
 class TunnelClient::Impl {
  public:
-  Impl(std::string endpoint, std::string instance,
-       std::shared_ptr<CredentialsProvider> credentials, ClientOptions options)
+  Impl(std::string endpoint, std::string instance, std::shared_ptr<CredentialsProvider> credentials,
+       ClientOptions options)
       : endpoint_(std::move(endpoint)), instance_(std::move(instance)), options_(options) {
     while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();  // §1.1
     base::Clock* clock = options.clock != nullptr ? options.clock : base::Clock::Real();
@@ -69,9 +69,8 @@ class TunnelClient::Impl {
     }
     // Stack (outermost first): retry → signing → logging → wire.
     auto logged = std::make_shared<LoggingTransport>(std::move(wire));
-    auto signed_transport =
-        std::make_shared<SigningTransport>(std::move(logged), std::move(credentials), instance_,
-                                           clock);
+    auto signed_transport = std::make_shared<SigningTransport>(
+        std::move(logged), std::move(credentials), instance_, clock);
     transport_ = std::make_shared<RetryingTransport>(std::move(signed_transport), clock, options,
                                                      options.cancel);
     options_.transport.reset();
@@ -88,8 +87,8 @@ class TunnelClient::Impl {
     http.url = endpoint_ + http.path;
     http.timeout = options_.request_timeout;
     if (!request.SerializeToString(&http.body)) {
-      return base::InvalidArgumentError(context + ": request lacks required fields: " +
-                                        request.InitializationErrorString());
+      return base::InvalidArgumentError(
+          context + ": request lacks required fields: " + request.InitializationErrorString());
     }
     Result<HttpResponse> outcome = transport_->Send(http);
     if (!outcome.ok()) return outcome.status().WithContext(context);
@@ -97,8 +96,8 @@ class TunnelClient::Impl {
     if (response.status < 200 || response.status >= 300) {
       Status s = ServiceErrorStatus(context, ParseServiceError(response));
       if (response.attempts > 1) {
-        Status with(s.code(), s.message() + " (after " + std::to_string(response.attempts) +
-                                  " attempts)");
+        Status with(s.code(),
+                    s.message() + " (after " + std::to_string(response.attempts) + " attempts)");
         for (const char* key : {kPayloadServiceCode, kPayloadHttpStatus, kPayloadRequestId}) {
           if (const std::string* v = s.GetPayload(key)) with.SetPayload(key, *v);
         }
@@ -118,24 +117,24 @@ class TunnelClient::Impl {
 
 TunnelClient::TunnelClient(std::string endpoint, std::string instance, std::string access_key_id,
                            std::string access_key_secret, ClientOptions options)
-    : TunnelClient(std::move(endpoint), std::move(instance),
-                   NewStaticCredentialsProvider(std::move(access_key_id),
-                                                std::move(access_key_secret)),
-                   std::move(options)) {}
+    : TunnelClient(
+          std::move(endpoint), std::move(instance),
+          NewStaticCredentialsProvider(std::move(access_key_id), std::move(access_key_secret)),
+          std::move(options)) {}
 
 TunnelClient::TunnelClient(std::string endpoint, std::string instance, std::string access_key_id,
                            std::string access_key_secret, std::string security_token,
                            ClientOptions options)
-    : TunnelClient(std::move(endpoint), std::move(instance),
-                   NewStaticCredentialsProvider(std::move(access_key_id),
-                                                std::move(access_key_secret),
-                                                std::move(security_token)),
-                   std::move(options)) {}
+    : TunnelClient(
+          std::move(endpoint), std::move(instance),
+          NewStaticCredentialsProvider(std::move(access_key_id), std::move(access_key_secret),
+                                       std::move(security_token)),
+          std::move(options)) {}
 
 TunnelClient::TunnelClient(std::string endpoint, std::string instance,
                            std::shared_ptr<CredentialsProvider> credentials, ClientOptions options)
-    : impl_(std::make_unique<Impl>(std::move(endpoint), std::move(instance),
-                                   std::move(credentials), std::move(options))) {}
+    : impl_(std::make_unique<Impl>(std::move(endpoint), std::move(instance), std::move(credentials),
+                                   std::move(options))) {}
 
 TunnelClient::~TunnelClient() = default;
 
@@ -143,8 +142,8 @@ const std::string& TunnelClient::endpoint() const { return impl_->endpoint(); }
 const std::string& TunnelClient::instance() const { return impl_->instance(); }
 
 Result<CreateTunnelResponse> TunnelClient::CreateTunnel(const CreateTunnelRequest& request) {
-  std::string context = "CreateTunnel table " + Quoted(request.table_name) + " tunnel " +
-                        Quoted(request.tunnel_name);
+  std::string context =
+      "CreateTunnel table " + Quoted(request.table_name) + " tunnel " + Quoted(request.tunnel_name);
   if (request.table_name.empty() || request.tunnel_name.empty()) {
     return base::InvalidArgumentError(context + ": table and tunnel names must not be empty");
   }
@@ -267,8 +266,8 @@ Result<CheckpointInfo> TunnelClient::GetCheckpoint(const std::string& tunnel_id,
 Status TunnelClient::Checkpoint(const std::string& tunnel_id, const std::string& client_id,
                                 const std::string& channel_id, const std::string& token,
                                 int64_t sequence_number) {
-  std::string context = "Checkpoint channel " + Quoted(channel_id) + " sequence " +
-                        std::to_string(sequence_number);
+  std::string context =
+      "Checkpoint channel " + Quoted(channel_id) + " sequence " + std::to_string(sequence_number);
   pb::CheckpointRequest msg;
   msg.set_tunnel_id(tunnel_id);
   msg.set_client_id(client_id);
@@ -283,14 +282,26 @@ Result<ReadRecordsResult> TunnelClient::ReadRecords(const std::string& tunnel_id
                                                     const std::string& client_id,
                                                     const std::string& channel_id,
                                                     const std::string& token) {
+  ReadRecordsResult page;
+  TS_RETURN_IF_ERROR(ReadRecordsInto(tunnel_id, client_id, channel_id, token, &page));
+  return page;
+}
+
+Status TunnelClient::ReadRecordsInto(const std::string& tunnel_id, const std::string& client_id,
+                                     const std::string& channel_id, const std::string& token,
+                                     ReadRecordsResult* page) {
   std::string context = "ReadRecords channel " + Quoted(channel_id);
   pb::ReadRecordsRequest msg;
   msg.set_tunnel_id(tunnel_id);
   msg.set_client_id(client_id);
   msg.set_channel_id(channel_id);
   msg.set_token(token);
-  TS_ASSIGN_OR_RETURN(std::string body, impl_->Call(kPathReadRecords, context, msg));
-  return ParseReadRecordsResponse(context, body);
+  Result<std::string> body = impl_->Call(kPathReadRecords, context, msg);
+  if (!body.ok()) {
+    page->records.clear();
+    return body.status();
+  }
+  return ParseReadRecordsResponseInto(context, *body, page);
 }
 
 }  // namespace tablestore::tunnel

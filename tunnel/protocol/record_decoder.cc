@@ -50,9 +50,15 @@ Status CheckCellRules(int index, const base::Row& row) {
 // Decodes into *change (which the caller owns and discards on error).
 Status DecodeInto(const pb::Record& record, int index, RowChange* change) {
   switch (record.action_type()) {
-    case pb::PUT_ROW: change->action = base::ActionType::kPutRow; break;
-    case pb::UPDATE_ROW: change->action = base::ActionType::kUpdateRow; break;
-    case pb::DELETE_ROW: change->action = base::ActionType::kDeleteRow; break;
+    case pb::PUT_ROW:
+      change->action = base::ActionType::kPutRow;
+      break;
+    case pb::UPDATE_ROW:
+      change->action = base::ActionType::kUpdateRow;
+      break;
+    case pb::DELETE_ROW:
+      change->action = base::ActionType::kDeleteRow;
+      break;
     default:
       return RecordError(index, "unknown action type " + std::to_string(record.action_type()));
   }
@@ -100,12 +106,39 @@ base::Status DecodeRecords(const pb::ReadRecordsResponse& page, std::vector<RowC
   return Status();
 }
 
+base::Status DecodeRecordsReusing(const pb::ReadRecordsResponse& page,
+                                  std::vector<RowChange>* out) {
+  out->resize(static_cast<size_t>(page.records_size()));
+  for (int i = 0; i < page.records_size(); ++i) {
+    RowChange& change = (*out)[static_cast<size_t>(i)];
+    if (i > 0 && change.row.cells.capacity() == 0) {
+      // A slot never used before: size it like the previous row (records of a page usually
+      // share a shape) instead of growing its vectors cell by cell.
+      const base::Row& prev = (*out)[static_cast<size_t>(i) - 1].row;
+      change.row.primary_key.reserve(prev.primary_key.size());
+      change.row.cells.reserve(prev.cells.size());
+    }
+    Status s = DecodeInto(page.records(i), i, &change);
+    if (!s.ok()) {
+      out->clear();
+      return s;
+    }
+  }
+  return Status();
+}
+
 pb::Record EncodeRecord(const RowChange& change) {
   pb::Record record;
   switch (change.action) {
-    case base::ActionType::kPutRow: record.set_action_type(pb::PUT_ROW); break;
-    case base::ActionType::kUpdateRow: record.set_action_type(pb::UPDATE_ROW); break;
-    case base::ActionType::kDeleteRow: record.set_action_type(pb::DELETE_ROW); break;
+    case base::ActionType::kPutRow:
+      record.set_action_type(pb::PUT_ROW);
+      break;
+    case base::ActionType::kUpdateRow:
+      record.set_action_type(pb::UPDATE_ROW);
+      break;
+    case base::ActionType::kDeleteRow:
+      record.set_action_type(pb::DELETE_ROW);
+      break;
   }
   EncodePlainBufferRow(change.row, record.mutable_record());
   if (change.origin) EncodePlainBufferRow(*change.origin, record.mutable_origin_record());

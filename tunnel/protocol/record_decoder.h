@@ -23,6 +23,13 @@ base::Result<base::RowChange> DecodeRecord(const pb::Record& record, int index);
 base::Status DecodeRecords(const pb::ReadRecordsResponse& page,
                            std::vector<base::RowChange>* out);
 
+// Replaces the content of `*out` with the page's records, decoding into the RowChanges it
+// already holds so their vectors and strings are reused (the fast path of a reader that
+// recycles its pages: in steady state a page decodes without allocating). On error `*out`
+// is empty: a page is applied entirely or not at all.
+base::Status DecodeRecordsReusing(const pb::ReadRecordsResponse& page,
+                                  std::vector<base::RowChange>* out);
+
 // Builds the wire record for a change (emulator side): encodes row and origin.
 pb::Record EncodeRecord(const base::RowChange& change);
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "tunnel/protocol/token.h"
@@ -25,11 +26,16 @@ bool IsFatalCode(base::StatusCode code) {
 
 const char* ChannelReader::EndName(End end) {
   switch (end) {
-    case End::kTerminated: return "terminated";
-    case End::kClosed: return "closed";
-    case End::kDropped: return "dropped";
-    case End::kFatal: return "fatal";
-    case End::kClientGone: return "client gone";
+    case End::kTerminated:
+      return "terminated";
+    case End::kClosed:
+      return "closed";
+    case End::kDropped:
+      return "dropped";
+    case End::kFatal:
+      return "fatal";
+    case End::kClientGone:
+      return "client gone";
   }
   return "?";
 }
@@ -55,7 +61,9 @@ ChannelReader::~ChannelReader() {
   Join();
 }
 
-void ChannelReader::Start() { thread_ = std::thread([this] { Run(); }); }
+void ChannelReader::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void ChannelReader::RequestStop(StopMode mode) {
   {
@@ -84,8 +92,8 @@ void ChannelReader::Run() {
   context.channel_id = options_.channel_id;
   Outcome outcome = ReadChannel(context);
   if (outcome.end == End::kFatal || (outcome.end == End::kClosed && !outcome.status.ok())) {
-    spdlog::warn("tunnel {} channel {}: reader {}: {}", options_.tunnel_id,
-                 options_.channel_id, EndName(outcome.end), outcome.status.ToString());
+    spdlog::warn("tunnel {} channel {}: reader {}: {}", options_.tunnel_id, options_.channel_id,
+                 EndName(outcome.end), outcome.status.ToString());
   } else {
     spdlog::debug("tunnel {} channel {}: reader {} after {} pages", options_.tunnel_id,
                   options_.channel_id, EndName(outcome.end), pages_processed_.load());
@@ -93,10 +101,9 @@ void ChannelReader::Run() {
   done_(*this, outcome);
 }
 
-ChannelReader::Outcome ChannelReader::Classify(const base::Status& status,
-                                               const char* operation) {
-  base::Status s = status.WithContext(std::string("channel '") + options_.channel_id +
-                                      "': " + operation);
+ChannelReader::Outcome ChannelReader::Classify(const base::Status& status, const char* operation) {
+  base::Status s =
+      status.WithContext(std::string("channel '") + options_.channel_id + "': " + operation);
   if (status.code() == base::StatusCode::kNotFound) return {End::kClientGone, s};
   if (IsFatalCode(status.code())) return {End::kFatal, s};
   if (status.code() == base::StatusCode::kCancelled || stopping()) return {End::kClosed, {}};
@@ -176,6 +183,7 @@ ChannelReader::Outcome ChannelReader::ReadChannel(ChannelContext& context) {
     context.is_stream = fetched->is_stream;
     base::Status processed = processor->Process(context, page.records);
     fetched->permit.Release();
+    RecycleRecords(std::move(page.records), page.wire_bytes);
     if (!processed.ok()) {
       // Never skipped: the channel is re-read from the last checkpoint.
       outcome = {End::kClosed,
@@ -249,6 +257,25 @@ void ChannelReader::FetchLoop() {
   }
 }
 
+std::vector<Record> ChannelReader::TakeSpareRecords() {
+  base::MutexLock lock(&spare_mu_);
+  if (spare_records_.empty()) return {};
+  std::vector<Record> records = std::move(spare_records_.back());
+  spare_records_.pop_back();
+  return records;
+}
+
+void ChannelReader::RecycleRecords(std::vector<Record> records, size_t wire_bytes) {
+  // A processor that moved the records away leaves nothing worth keeping.
+  if (records.capacity() == 0 || wire_bytes > kMaxRecycledPageBytes) return;
+  base::MutexLock lock(&spare_mu_);
+  // One vector per page in flight: those read ahead plus the one being processed.
+  if (spare_records_.size() > static_cast<size_t>(std::max(options_.read_ahead_pages, 0))) {
+    return;
+  }
+  spare_records_.push_back(std::move(records));
+}
+
 std::optional<ChannelReader::Fetched> ChannelReader::FetchNext() {
   if (fetch_done_) return std::nullopt;
   int failures = 0;
@@ -264,8 +291,13 @@ std::optional<ChannelReader::Fetched> ChannelReader::FetchNext() {
       if (stopping()) return std::nullopt;
     }
     const std::string token_in = fetch_token_;
-    base::Result<ReadRecordsResult> page =
-        api_->ReadRecords(options_.tunnel_id, options_.client_id, options_.channel_id, token_in);
+    ReadRecordsResult into;
+    into.records = TakeSpareRecords();
+    base::Status read = api_->ReadRecordsInto(options_.tunnel_id, options_.client_id,
+                                              options_.channel_id, token_in, &into);
+    base::Result<ReadRecordsResult> page = read.ok()
+                                               ? base::Result<ReadRecordsResult>(std::move(into))
+                                               : base::Result<ReadRecordsResult>(std::move(read));
     if (!page.ok() && page.status().code() == base::StatusCode::kDataLoss) {
       // Design rule 8: never applied, re-read from the same token with backoff.
       ++failures;

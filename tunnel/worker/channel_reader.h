@@ -14,10 +14,10 @@
 #include "base/clock.h"
 #include "base/mutex.h"
 #include "tablestore/tunnel/tunnel_worker.h"
-#include "tunnel/worker/poll_backoff.h"
 #include "tunnel/worker/bounded_queue.h"
 #include "tunnel/worker/channel_checkpointer.h"
 #include "tunnel/worker/fair_semaphore.h"
+#include "tunnel/worker/poll_backoff.h"
 #include "tunnel/worker/tunnel_data_api.h"
 
 namespace tablestore::tunnel {
@@ -110,6 +110,12 @@ class ChannelReader {
   std::optional<Fetched> FetchNext();
   void FetchLoop();
   void StopFetcher();
+  // Page recycling: the record vector of a processed page goes back to a small pool and the
+  // next fetch decodes into it, reusing its rows' vectors and strings (most of the decode
+  // cost). Pages larger than kMaxRecycledPageBytes on the wire are not kept.
+  std::vector<Record> TakeSpareRecords();
+  void RecycleRecords(std::vector<Record> records, size_t wire_bytes);
+  static constexpr size_t kMaxRecycledPageBytes = 4 << 20;
   bool stopping() const { return cancel_.cancelled(); }
   StopMode stop_mode();
 
@@ -135,6 +141,9 @@ class ChannelReader {
 
   base::Mutex mu_;
   bool drop_ GUARDED_BY(mu_) = false;
+
+  base::Mutex spare_mu_;
+  std::vector<std::vector<Record>> spare_records_ GUARDED_BY(spare_mu_);
 
   std::thread thread_;
   std::thread fetcher_;

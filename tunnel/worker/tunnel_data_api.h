@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tablestore/base/result.h"
@@ -34,6 +35,19 @@ class TunnelDataApi {
                                                       const std::string& client_id,
                                                       const std::string& channel_id,
                                                       const std::string& token) = 0;
+  // ReadRecords into `*page`, reusing the allocations of the records it holds (see
+  // TunnelClient::ReadRecordsInto). The default forwards to ReadRecords.
+  virtual base::Status ReadRecordsInto(const std::string& tunnel_id, const std::string& client_id,
+                                       const std::string& channel_id, const std::string& token,
+                                       ReadRecordsResult* page) {
+    base::Result<ReadRecordsResult> read = ReadRecords(tunnel_id, client_id, channel_id, token);
+    if (!read.ok()) {
+      page->records.clear();
+      return read.status();
+    }
+    *page = std::move(read).value();
+    return base::Status::Ok();
+  }
 };
 
 // Forwards every call to `client`, which must outlive this object. Thread-safe.
@@ -69,6 +83,11 @@ class ClientDataApi final : public TunnelDataApi {
                                               const std::string& channel_id,
                                               const std::string& token) override {
     return client_->ReadRecords(tunnel_id, client_id, channel_id, token);
+  }
+  base::Status ReadRecordsInto(const std::string& tunnel_id, const std::string& client_id,
+                               const std::string& channel_id, const std::string& token,
+                               ReadRecordsResult* page) override {
+    return client_->ReadRecordsInto(tunnel_id, client_id, channel_id, token, page);
   }
 
  private:

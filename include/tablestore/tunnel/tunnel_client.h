@@ -161,6 +161,12 @@ class TunnelClient {
                                               const std::string& client_id,
                                               const std::string& channel_id,
                                               const std::string& token);
+  // ReadRecords into `*page`, replacing its content but reusing the allocations of the
+  // records it already holds (a reader that recycles its pages decodes without allocating
+  // in steady state). On error `page->records` is empty.
+  base::Status ReadRecordsInto(const std::string& tunnel_id, const std::string& client_id,
+                               const std::string& channel_id, const std::string& token,
+                               ReadRecordsResult* page);
 
  private:
   class Impl;

@@ -177,5 +177,71 @@ TEST(RecordDecoder, EncodeRecordRoundTrips) {
   EXPECT_EQ(back->origin, change.origin);
 }
 
+// A page whose records differ in every way a recycled slot could leak: key size, cell
+// count and names, value types, long strings, origin, sequence info, delete marker.
+pb::ReadRecordsResponse MixedPage(int64_t base, bool with_extras) {
+  pb::ReadRecordsResponse page;
+  for (int64_t i = 0; i < 4; ++i) {
+    RowChange c;
+    c.action = i % 2 == 0 ? base::ActionType::kPutRow : base::ActionType::kUpdateRow;
+    c.row = KeyRow(base + i);
+    if (with_extras) {
+      Cell second;
+      second.name = "k2_" + std::to_string(i);
+      second.value = Value::String(std::string(40 + static_cast<size_t>(i), 'k'));
+      c.row.primary_key.push_back(second);
+      c.row.cells.push_back(
+          Put("long_" + std::string(20, 'n'), Value::Binary(std::string(64, '\0')), 3));
+      c.row.cells.push_back(Put("d", Value::Double(-0.0), 4));
+      c.row.sequence = base::SequenceInfo{1, 100 + i, static_cast<int32_t>(i)};
+      c.origin = KeyRow(base + i);
+    } else if (i == 3) {
+      c.action = base::ActionType::kDeleteRow;
+      c.row.delete_marker = true;
+    } else {
+      c.row.cells.push_back(Put("a", Value::Integer(i), 5));
+    }
+    *page.add_records() = EncodeRecord(c);
+  }
+  return page;
+}
+
+TEST(RecordDecoder, ReusingDecodeEqualsFreshDecodeWhateverTheSlotsHeld) {
+  const pb::ReadRecordsResponse big = MixedPage(100, /*with_extras=*/true);
+  const pb::ReadRecordsResponse small = MixedPage(200, /*with_extras=*/false);
+  for (const auto* first : {&big, &small}) {
+    for (const auto* second : {&big, &small}) {
+      std::vector<RowChange> recycled;
+      ASSERT_TRUE(DecodeRecordsReusing(*first, &recycled).ok());
+      ASSERT_TRUE(DecodeRecordsReusing(*second, &recycled).ok());
+      std::vector<RowChange> fresh;
+      ASSERT_TRUE(DecodeRecords(*second, &fresh).ok());
+      ASSERT_EQ(recycled.size(), fresh.size());
+      for (size_t i = 0; i < fresh.size(); ++i) {
+        SCOPED_TRACE(i);
+        EXPECT_EQ(recycled[i].action, fresh[i].action);
+        EXPECT_EQ(recycled[i].row, fresh[i].row);
+        EXPECT_EQ(recycled[i].row.sequence.has_value(), fresh[i].row.sequence.has_value());
+        EXPECT_EQ(recycled[i].origin.has_value(), fresh[i].origin.has_value());
+        if (fresh[i].origin) {
+          EXPECT_EQ(*recycled[i].origin, *fresh[i].origin);
+        }
+      }
+    }
+  }
+}
+
+TEST(RecordDecoder, ReusingDecodeEmptiesTheVectorOnError) {
+  std::vector<RowChange> recycled;
+  ASSERT_TRUE(DecodeRecordsReusing(MixedPage(1, true), &recycled).ok());
+  pb::ReadRecordsResponse bad = MixedPage(1, false);
+  std::string* bytes = bad.mutable_records(2)->mutable_record();
+  (*bytes)[bytes->size() - 1] ^= 0x5a;  // the row checksum
+  base::Status s = DecodeRecordsReusing(bad, &recycled);
+  EXPECT_EQ(s.code(), base::StatusCode::kDataLoss);
+  EXPECT_NE(s.message().find("record 2"), std::string::npos) << s.message();
+  EXPECT_TRUE(recycled.empty());
+}
+
 }  // namespace
 }  // namespace tablestore::tunnel

@@ -18,8 +18,7 @@ class TestStore : public CheckpointStore {
   explicit TestStore(std::optional<std::string> token = std::nullopt,
                      std::vector<std::string>* log = nullptr)
       : token_(std::move(token)), log_(log) {}
-  base::Result<std::optional<std::string>> Load(const std::string&,
-                                                const std::string&) override {
+  base::Result<std::optional<std::string>> Load(const std::string&, const std::string&) override {
     return token_;
   }
   base::Status EnsureDurable() override {
@@ -140,6 +139,40 @@ TEST(ChannelReader, InlineReadingWithoutReadAheadGivesTheSameBatches) {
   EXPECT_EQ(h.factory.ids(), Range(10));
 }
 
+TEST(ChannelReader, DecodesEachPageIntoTheRecordsOfAProcessedOne) {
+  Harness h;
+  h.service.AddChannel("c", 10);  // pages of 3, 3, 3, 1
+  h.options.read_ahead_pages = 0;
+  EXPECT_EQ(h.Run().end, ChannelReader::End::kTerminated);
+  EXPECT_EQ(h.factory.ids(), Range(10));
+  // The first read gets a new vector; every later one the previous page's (3 records).
+  const std::vector<size_t> capacities = h.service.read_into_capacities();
+  ASSERT_EQ(capacities.size(), 4u);
+  EXPECT_EQ(capacities[0], 0u);
+  for (size_t i = 1; i < capacities.size(); ++i) EXPECT_GE(capacities[i], 3u) << i;
+}
+
+TEST(ChannelReader, RecordsMovedAwayByTheProcessorAreNotRecycled) {
+  Harness h;
+  h.service.AddChannel("c", 10);
+  h.options.read_ahead_pages = 0;
+  std::vector<std::vector<Record>> kept;
+  SimpleProcessFactory keeping([&](const ChannelContext&, std::vector<Record>& records) {
+    kept.push_back(std::move(records));
+    return base::Status::Ok();
+  });
+  std::promise<ChannelReader::Outcome> done;
+  ChannelReader reader(
+      h.options, &h.service, nullptr, &keeping, nullptr, &h.clock,
+      [&](const ChannelReader&, const ChannelReader::Outcome& o) { done.set_value(o); });
+  reader.Start();
+  EXPECT_EQ(done.get_future().get().end, ChannelReader::End::kTerminated);
+  reader.Join();
+  ASSERT_EQ(kept.size(), 4u);
+  EXPECT_EQ(kept[0][2].row.primary_key[0].value->integer, 2);  // still intact
+  EXPECT_EQ(h.service.read_into_capacities(), (std::vector<size_t>{0, 0, 0, 0}));
+}
+
 TEST(ChannelReader, ProcessErrorClosesTheChannelAndNeverSkipsTheBatch) {
   Harness h;
   h.service.AddChannel("c", 10);
@@ -208,7 +241,7 @@ TEST(ChannelReader, StopsTheRunAfterMaxPageFailuresNamingChannelAndToken) {
   h.service.AddChannel("c", 10);
   h.service.set_fault([](const Call& c) {
     return c.op == "ReadRecords" && c.token == "c@3" ? base::DataLossError("crc mismatch")
-                                                      : base::Status::Ok();
+                                                     : base::Status::Ok();
   });
   ChannelReader::Outcome o = h.Run();
   EXPECT_EQ(o.end, ChannelReader::End::kFatal);

@@ -161,9 +161,9 @@ base::Status FakeTunnelService::Shutdown(const std::string& /*tunnel_id*/,
   return base::Status::Ok();
 }
 
-base::Result<CheckpointInfo> FakeTunnelService::GetCheckpoint(
-    const std::string& /*tunnel_id*/, const std::string& /*client_id*/,
-    const std::string& channel_id) {
+base::Result<CheckpointInfo> FakeTunnelService::GetCheckpoint(const std::string& /*tunnel_id*/,
+                                                              const std::string& /*client_id*/,
+                                                              const std::string& channel_id) {
   base::MutexLock lock(&mu_);
   TS_RETURN_IF_ERROR(Inject({"GetCheckpoint", channel_id, "", 0}));
   auto it = channels_.find(channel_id);
@@ -173,8 +173,8 @@ base::Result<CheckpointInfo> FakeTunnelService::GetCheckpoint(
 
 base::Status FakeTunnelService::Checkpoint(const std::string& /*tunnel_id*/,
                                            const std::string& /*client_id*/,
-                                           const std::string& channel_id,
-                                           const std::string& token, int64_t sequence_number) {
+                                           const std::string& channel_id, const std::string& token,
+                                           int64_t sequence_number) {
   base::MutexLock lock(&mu_);
   TS_RETURN_IF_ERROR(Inject({"Checkpoint", channel_id, token, sequence_number}));
   Channel& c = channels_[channel_id];
@@ -185,9 +185,10 @@ base::Status FakeTunnelService::Checkpoint(const std::string& /*tunnel_id*/,
   return base::Status::Ok();
 }
 
-base::Result<ReadRecordsResult> FakeTunnelService::ReadRecords(
-    const std::string& /*tunnel_id*/, const std::string& /*client_id*/,
-    const std::string& channel_id, const std::string& token) {
+base::Result<ReadRecordsResult> FakeTunnelService::ReadRecords(const std::string& /*tunnel_id*/,
+                                                               const std::string& /*client_id*/,
+                                                               const std::string& channel_id,
+                                                               const std::string& token) {
   base::MutexLock lock(&mu_);
   TS_RETURN_IF_ERROR(Inject({"ReadRecords", channel_id, token, 0}));
   auto it = channels_.find(channel_id);
@@ -208,6 +209,22 @@ base::Result<ReadRecordsResult> FakeTunnelService::ReadRecords(
   page.may_more_record = end < c.records;
   page.next_token = (!c.stream && end == c.records) ? "finished" : TokenLocked(c, channel_id, end);
   return page;
+}
+
+base::Status FakeTunnelService::ReadRecordsInto(const std::string& tunnel_id,
+                                                const std::string& client_id,
+                                                const std::string& channel_id,
+                                                const std::string& token, ReadRecordsResult* page) {
+  {
+    base::MutexLock lock(&mu_);
+    read_into_capacities_.push_back(page->records.capacity());
+  }
+  return TunnelDataApi::ReadRecordsInto(tunnel_id, client_id, channel_id, token, page);
+}
+
+std::vector<size_t> FakeTunnelService::read_into_capacities() {
+  base::MutexLock lock(&mu_);
+  return read_into_capacities_;
 }
 
 }  // namespace tablestore::tunnel::testing

@@ -62,6 +62,11 @@ class FakeTunnelService final : public TunnelDataApi {
                                               const std::string& client_id,
                                               const std::string& channel_id,
                                               const std::string& token) override;
+  // Notes the capacity of the record vector it is given (page recycling), then reads.
+  base::Status ReadRecordsInto(const std::string& tunnel_id, const std::string& client_id,
+                               const std::string& channel_id, const std::string& token,
+                               ReadRecordsResult* page) override;
+  std::vector<size_t> read_into_capacities();
 
  private:
   struct Channel {
@@ -75,6 +80,7 @@ class FakeTunnelService final : public TunnelDataApi {
     int closes = 0;
   };
   base::Status Inject(const Call& call) REQUIRES(mu_);
+  std::vector<size_t> read_into_capacities_ GUARDED_BY(mu_);
   std::optional<int> IndexOf(const Channel& c, const std::string& id, const std::string& token)
       REQUIRES(mu_);
   std::string TokenLocked(const Channel& c, const std::string& id, int index) REQUIRES(mu_);
