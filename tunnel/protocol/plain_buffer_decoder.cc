@@ -7,6 +7,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -33,16 +34,26 @@ std::string Hex8(uint8_t b) {
 
 const char* ValueTypeWireName(uint8_t t) {
   switch (t) {
-    case wire::kVtInteger: return "INTEGER";
-    case wire::kVtDouble: return "DOUBLE";
-    case wire::kVtBoolean: return "BOOLEAN";
-    case wire::kVtString: return "STRING";
-    case wire::kVtNull: return "NULL";
-    case wire::kVtBlob: return "BLOB";
-    case wire::kVtInfMin: return "INF_MIN";
-    case wire::kVtInfMax: return "INF_MAX";
-    case wire::kVtAutoIncrement: return "AUTO_INCREMENT";
-    default: return "unknown";
+    case wire::kVtInteger:
+      return "INTEGER";
+    case wire::kVtDouble:
+      return "DOUBLE";
+    case wire::kVtBoolean:
+      return "BOOLEAN";
+    case wire::kVtString:
+      return "STRING";
+    case wire::kVtNull:
+      return "NULL";
+    case wire::kVtBlob:
+      return "BLOB";
+    case wire::kVtInfMin:
+      return "INF_MIN";
+    case wire::kVtInfMax:
+      return "INF_MAX";
+    case wire::kVtAutoIncrement:
+      return "AUTO_INCREMENT";
+    default:
+      return "unknown";
   }
 }
 
@@ -57,6 +68,21 @@ const char* ValueTypeWireName(uint8_t t) {
     s->clear();
     s->append(c, n);
   }
+}
+
+// True when *s already holds the `n` bytes at p, `available` (>= n) bytes being readable
+// there. Cell names repeat row after row, so a recycled row usually holds the right name
+// already; short names are compared with two masked 8-byte loads instead of a call (the
+// string's buffer always has room for 16 bytes: SSO or a heap block of capacity > 15).
+[[gnu::always_inline]] inline bool HoldsBytes(const std::string& s, const uint8_t* p, size_t n,
+                                              size_t available) {
+  if (s.size() != n) return false;
+  if (n > 16 || available < 16) return std::memcmp(s.data(), p, n) == 0;
+  const auto* q = reinterpret_cast<const uint8_t*>(s.data());
+  const uint64_t m0 = n >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n)) - 1;
+  const uint64_t m1 = n >= 16 ? ~uint64_t{0} : n <= 8 ? 0 : (uint64_t{1} << (8 * (n - 8))) - 1;
+  return (((wire::LoadU64(q) ^ wire::LoadU64(p)) & m0) |
+          ((wire::LoadU64(q + 8) ^ wire::LoadU64(p + 8)) & m1)) == 0;
 }
 
 // Single-use cursor over one buffer. Thread-compatible.
@@ -82,7 +108,7 @@ class Decoder {
   // Reads the value at the cursor, `value_len` bytes that are known to be in the buffer.
   // Folds the value bytes (type byte and payload) into *crc.
   [[gnu::always_inline]] inline Status ReadValue(bool primary_key, const uint8_t* len_pos,
-                                                uint32_t value_len, Value* v, uint8_t* crc);
+                                                 uint32_t value_len, Value* v, uint8_t* crc);
   [[gnu::cold, gnu::noinline]] Status ValueLengthMismatch(const uint8_t* len_pos,
                                                           uint32_t value_len, uint8_t type,
                                                           uint64_t expected) const;
@@ -100,9 +126,9 @@ class Decoder {
     return base::DataLossError(std::move(msg));
   }
   [[gnu::cold, gnu::noinline]] Status Truncated(const char* field, size_t need) const {
-    return Error(p_, "truncated input: " + std::string(field) + " missing",
-                 "needs " + std::to_string(need) + " byte(s), " + std::to_string(Remaining()) +
-                     " left");
+    return Error(
+        p_, "truncated input: " + std::string(field) + " missing",
+        "needs " + std::to_string(need) + " byte(s), " + std::to_string(Remaining()) + " left");
   }
   [[gnu::cold, gnu::noinline]] Status UnexpectedTag(const char* expected, uint8_t tag) const {
     return Error(p_, std::string("unexpected tag ") + Hex8(*p_),
@@ -205,7 +231,7 @@ Status Decoder::ReadCell(bool primary_key, Cell* cell) {
     return LengthOutOfRange("cell name length", p_, name_len, Remaining() - 4);
   }
   p_ += 4;
-  AssignBytes(&cell->name, p_, name_len);
+  if (!HoldsBytes(cell->name, p_, name_len, Remaining())) AssignBytes(&cell->name, p_, name_len);
   uint8_t crc = wire::Crc8Inline(0, p_, name_len);
   p_ += name_len;
 
@@ -285,12 +311,12 @@ Status Decoder::ValueLengthMismatch(const uint8_t* len_pos, uint32_t value_len, 
 }
 
 Status Decoder::ValueTypeNotAllowed(uint8_t type, const char* where) const {
-  return Error(p_, std::string("value type ") + ValueTypeWireName(type) + " not allowed in " +
-                       where);
+  return Error(p_,
+               std::string("value type ") + ValueTypeWireName(type) + " not allowed in " + where);
 }
 
-Status Decoder::ReadValue(bool primary_key, const uint8_t* len_pos, uint32_t value_len,
-                          Value* v, uint8_t* crc) {
+Status Decoder::ReadValue(bool primary_key, const uint8_t* len_pos, uint32_t value_len, Value* v,
+                          uint8_t* crc) {
   if (value_len == 0) return Error(len_pos, "cell value length 0 (no type byte)");
   const uint8_t type = *p_;
   const uint8_t* const q = p_ + 1;
@@ -328,7 +354,8 @@ Status Decoder::ReadValue(bool primary_key, const uint8_t* len_pos, uint32_t val
       return Status();
     case wire::kVtString:
     case wire::kVtBlob: {
-      if (static_cast<size_t>(end_ - q) < 4) return Error(q, "truncated input: string/blob length missing");
+      if (static_cast<size_t>(end_ - q) < 4)
+        return Error(q, "truncated input: string/blob length missing");
       if (payload < 4) return ValueLengthMismatch(len_pos, value_len, type, 5);
       const uint32_t len = wire::LoadU32(q);
       const size_t available = static_cast<size_t>(end_ - q) - 4;
@@ -336,9 +363,10 @@ Status Decoder::ReadValue(bool primary_key, const uint8_t* len_pos, uint32_t val
         return LengthOutOfRange(type == wire::kVtString ? "string length" : "blob length", q, len,
                                 available);
       }
-      if (payload - 4 != len) return ValueLengthMismatch(len_pos, value_len, type, uint64_t{5} + len);
-      *crc = wire::Crc8Inline(wire::Crc8U32Inline(wire::Crc8ByteInline(*crc, type), len), q + 4,
-                              len);
+      if (payload - 4 != len)
+        return ValueLengthMismatch(len_pos, value_len, type, uint64_t{5} + len);
+      *crc =
+          wire::Crc8Inline(wire::Crc8U32Inline(wire::Crc8ByteInline(*crc, type), len), q + 4, len);
       v->type = type == wire::kVtString ? ValueType::kString : ValueType::kBinary;
       AssignBytes(&v->bytes, q + 4, len);
       v->integer = 0;
@@ -349,7 +377,8 @@ Status Decoder::ReadValue(bool primary_key, const uint8_t* len_pos, uint32_t val
     case wire::kVtInfMax:
     case wire::kVtAutoIncrement:
       if (!primary_key) return ValueTypeNotAllowed(type, "an attribute cell");
-      if (context_ != PlainBufferContext::kRequest) return ValueTypeNotAllowed(type, "a tunnel record");
+      if (context_ != PlainBufferContext::kRequest)
+        return ValueTypeNotAllowed(type, "a tunnel record");
       if (payload != 0) return ValueLengthMismatch(len_pos, value_len, type, 1);
       *crc = wire::Crc8ByteInline(*crc, type);
       v->type = type == wire::kVtInfMin   ? ValueType::kInfMin
@@ -372,14 +401,15 @@ Status Decoder::ReadExtension(Row* row) {
   const uint8_t* const len_pos = p_;
   const uint32_t ext_len = wire::LoadU32(p_);
   p_ += 4;
-  if (ext_len > Remaining()) return LengthOutOfRange("extension length", len_pos, ext_len, Remaining());
+  if (ext_len > Remaining())
+    return LengthOutOfRange("extension length", len_pos, ext_len, Remaining());
   if (ext_len == 0) return Error(len_pos, "extension without items");
   const uint8_t* const ext_end = p_ + ext_len;
   while (p_ != ext_end) {
     const uint8_t* const item = p_;
     if (ext_end - p_ < 5) {
-      return Error(item, "extension item header runs past the extension length " +
-                             std::to_string(ext_len));
+      return Error(
+          item, "extension item header runs past the extension length " + std::to_string(ext_len));
     }
     const uint8_t tag = p_[0];
     const uint32_t item_len = wire::LoadU32(p_ + 1);
@@ -391,8 +421,7 @@ Status Decoder::ReadExtension(Row* row) {
     if (tag == wire::kTagSeqInfo) {
       if (row->sequence) return Error(item, "duplicate sequence info");
       if (item_len != wire::kSeqInfoLen) {
-        return Error(item + 1, "sequence info length " + std::to_string(item_len),
-                     "expected 19");
+        return Error(item + 1, "sequence info length " + std::to_string(item_len), "expected 19");
       }
       if (p_[0] != wire::kTagSeqInfoEpoch) {
         return Error(p_, "unexpected tag in sequence info",
