@@ -1,10 +1,16 @@
 // bench-emulator (contracts.md §4): how fast the emulator takes writes and serves
 // ReadRecords for the typical row. Two readers: a signed httplib client over loopback (one
 // request at a time, so the server works on one core at a time) and the protocol handler
-// called in process (no HTTP). Options: --rows N (default 200000), --json.
+// called in process (no HTTP). Over HTTP the emulator's own CPU per record is the process
+// CPU minus this (client) thread's; in process, the handler is timed apart from the
+// client's protobuf parse. Options: --rows N (default 200000), --json.
 
 #include <httplib.h>
 
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -35,6 +41,40 @@ double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
+// CPU seconds of the process or of the calling thread.
+double CpuSeconds(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// CPU used by every thread but this one (the emulator's HTTP and service threads, since
+// the client runs here) between construction and Elapsed().
+class ServerCpu {
+ public:
+  ServerCpu()
+      : process_(CpuSeconds(CLOCK_PROCESS_CPUTIME_ID)),
+        thread_(CpuSeconds(CLOCK_THREAD_CPUTIME_ID)) {}
+  double Elapsed() const {
+    return (CpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - process_) -
+           (CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - thread_);
+  }
+
+ private:
+  double process_;
+  double thread_;
+};
+
+// Resident set size in bytes (/proc/self/statm), 0 if unknown.
+double ResidentBytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  long pages = 0, resident = 0;
+  int n = std::fscanf(f, "%ld %ld", &pages, &resident);
+  std::fclose(f);
+  return n == 2 ? static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) : 0;
+}
+
 class SignedClient {
  public:
   SignedClient(int port, std::string instance) : http_("127.0.0.1", port), instance_(instance) {
@@ -47,8 +87,8 @@ class SignedClient {
   std::string Call(const std::string& op, const google::protobuf::MessageLite& req) {
     std::string body = req.SerializeAsString();
     std::string path = "/tunnel/" + op;
-    HeaderList h = SignRequest(SigningInput{path, body, kAk, kSk, "", instance_, kApiVersionGo,
-                                            "", std::chrono::system_clock::now()});
+    HeaderList h = SignRequest(SigningInput{path, body, kAk, kSk, "", instance_, kApiVersionGo, "",
+                                            std::chrono::system_clock::now()});
     httplib::Headers headers;
     for (const auto& [k, v] : h) headers.emplace(k, v);
     auto res = http_.Post(path.c_str(), headers, body, "application/x-protobuf");
@@ -158,14 +198,24 @@ int main(int argc, char** argv) {
   std::string stream_tunnel = CreateTunnel(client, "stream", pb::Stream);
 
   report.Progress("writing " + std::to_string(rows) + " typical rows");
+  const double rss0 = ResidentBytes();
+  const double write_cpu0 = CpuSeconds(CLOCK_THREAD_CPUTIME_ID);  // generation included
   auto t0 = Clock::now();
   for (int64_t done = 0; done < rows;) {
     std::vector<base::RowChange> batch;
-    for (int i = 0; i < 1000 && done + i < rows; ++i) batch.push_back(Workload::TypicalPut(1, done + i));
+    for (int i = 0; i < 1000 && done + i < rows; ++i) {
+      batch.push_back(Workload::TypicalPut(1, done + i));
+    }
     done += static_cast<int64_t>(batch.size());
     if (!emu->ApplyChanges("bench", std::move(batch)).ok()) return 1;
   }
   report.Add("write_changes_per_s", static_cast<double>(rows) / Seconds(t0), "changes/s");
+  report.Add("write_cpu_us_per_change",
+             (CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - write_cpu0) * 1e6 / static_cast<double>(rows),
+             "us");
+  // Rows, their cached base records and the stream's records, per written row.
+  report.Add("resident_bytes_per_row", (ResidentBytes() - rss0) / static_cast<double>(rows),
+             "bytes");
 
   std::string base_tunnel = CreateTunnel(client, "base", pb::BaseData);
   t0 = Clock::now();
@@ -175,19 +225,27 @@ int main(int argc, char** argv) {
   report.Progress("reading the base data over HTTP");
   size_t bytes0 = client.bytes();
   t0 = Clock::now();
+  ServerCpu base_cpu;
   int64_t n = ReadAll(client, base_tunnel, base);
   double secs = Seconds(t0);
   report.Add("http_base_records_per_s", static_cast<double>(n) / secs, "records/s");
-  report.Add("http_base_mb_per_s", static_cast<double>(client.bytes() - bytes0) / 1e6 / secs, "MB/s");
+  report.Add("http_base_mb_per_s", static_cast<double>(client.bytes() - bytes0) / 1e6 / secs,
+             "MB/s");
+  report.Add("http_base_emulator_cpu_us_per_record",
+             base_cpu.Elapsed() * 1e6 / static_cast<double>(std::max<int64_t>(n, 1)), "us");
 
   report.Progress("reading the stream over HTTP");
   Opened stream = Open(client, stream_tunnel);
   t0 = Clock::now();
+  ServerCpu stream_cpu;
   int64_t m = ReadAll(client, stream_tunnel, stream);
   report.Add("http_stream_records_per_s", static_cast<double>(m) / Seconds(t0), "records/s");
+  report.Add("http_stream_emulator_cpu_us_per_record",
+             stream_cpu.Elapsed() * 1e6 / static_cast<double>(std::max<int64_t>(m, 1)), "us");
   if (n != rows || m != rows) {
     std::fprintf(stderr, "bench-emulator: read %lld base and %lld stream records, expected %lld\n",
-                 static_cast<long long>(n), static_cast<long long>(m), static_cast<long long>(rows));
+                 static_cast<long long>(n), static_cast<long long>(m),
+                 static_cast<long long>(rows));
     return 1;
   }
 
@@ -196,6 +254,7 @@ int main(int argc, char** argv) {
   g.set_tunnel_id(base_tunnel);
   g.set_client_id(base.client);
   int64_t k = 0;
+  double handler_s = 0;  // inside the handler only
   t0 = Clock::now();
   for (const std::string& ch : base.channels) {
     g.set_channel_id(ch);
@@ -208,7 +267,10 @@ int main(int argc, char** argv) {
       r.set_client_id(base.client);
       r.set_channel_id(ch);
       r.set_token(token);
-      ServiceReply reply = emu->service().Handle("readrecords", r.SerializeAsString());
+      std::string request = r.SerializeAsString();
+      auto h0 = Clock::now();
+      ServiceReply reply = emu->service().Handle("readrecords", request);
+      handler_s += Seconds(h0);
       pb::ReadRecordsResponse page;
       if (reply.http_status != 200 || !page.ParseFromString(reply.body)) return 1;
       k += page.records_size();
@@ -216,6 +278,8 @@ int main(int argc, char** argv) {
     }
   }
   report.Add("inprocess_base_records_per_s", static_cast<double>(k) / Seconds(t0), "records/s");
+  report.Add("inprocess_base_handler_records_per_s", static_cast<double>(k) / handler_s,
+             "records/s");
   client_owner.reset();  // close the keep-alive connection before stopping the server
   emu->Stop();
   report.Print();

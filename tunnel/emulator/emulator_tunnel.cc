@@ -47,6 +47,19 @@ bool ParseIterator(std::string_view it, int64_t* partition, int64_t* index) {
   return ParseInt(it.substr(1, dot - 1), partition) && ParseInt(it.substr(dot + 1), index);
 }
 
+// PlainBuffer of the primary key of a base record: the base token's primary_key. The
+// record was encoded by RowStore, so it decodes; "" (a key no token carries) otherwise.
+std::string PkBytes(const StoredRow& row) {
+  base::Row decoded;
+  base::Status s =
+      DecodePlainBufferRow(row.base_record.plainbuffer(), PlainBufferContext::kRecord, &decoded);
+  if (!s.ok()) return std::string();
+  decoded.cells.clear();
+  std::string out;
+  EncodePlainBufferRow(decoded, &out);
+  return out;
+}
+
 // First index of `p`'s stream whose sequence time (ns) is >= `ns`.
 int64_t FirstIndexAtOrAfter(const Partition& p, int64_t ns) {
   auto it = std::partition_point(p.stream.begin(), p.stream.end(), [ns](const StreamEntry& e) {
@@ -162,15 +175,14 @@ void EmulatedTunnel::AddStreamChannel(int partition, std::vector<std::string> pa
 void EmulatedTunnel::TakeSnapshot(Table& table, const TunnelEnv& env) {
   snapshot_taken_ = true;
   snapshot_ms_ = env.now_ms;
-  // Stored rows are immutable (a write replaces them), so the snapshot only shares them:
-  // encoding happens per page in ReadRecords, overlapping the client's commits (bench-e2e:
-  // encoding 1M rows here was most of the emulator's Connect time, docs/performance.md).
-  snapshot_pk_names_ = table.rows().pk_names();
+  // Stored rows are immutable (a write replaces them) and carry their base record,
+  // encoded when they were written, so the snapshot only shares them (bench-e2e: encoding
+  // 1M rows here was most of the emulator's Connect time, docs/performance.md).
   for (int p : table.LivePartitions()) {
-    std::vector<SnapshotEntry> entries;
+    std::vector<StoredRowPtr> entries;
     auto rows = table.RowsIn(p);
     entries.reserve(rows.size());
-    for (const auto& [key, stored] : rows) entries.push_back(SnapshotEntry{*key, *stored});
+    for (const auto& [key, stored] : rows) entries.push_back(*stored);
     std::string id = BaseChannelId(p);
     snapshot_[id] = std::move(entries);
     Channel ch;
@@ -180,38 +192,6 @@ void EmulatedTunnel::TakeSnapshot(Table& table, const TunnelEnv& env) {
     ch.checkpoint = BaseToken(ch, 0);
     channels_[id] = std::move(ch);
   }
-}
-
-void EmulatedTunnel::SnapshotRow(const SnapshotEntry& e, base::Row* row) const {
-  const PrimaryKey& key = e.key;
-  row->primary_key.resize(key.size());
-  for (size_t i = 0; i < key.size(); ++i) {
-    base::Cell& c = row->primary_key[i];
-    c.name = i < snapshot_pk_names_.size() ? snapshot_pk_names_[i] : std::string();
-    c.value = key[i];
-  }
-  const StoredRow& stored = *e.row;
-  row->cells.resize(stored.cells.size());
-  for (size_t i = 0; i < stored.cells.size(); ++i) {
-    const StoredCell& s = stored.cells[i];
-    base::Cell& c = row->cells[i];
-    c.name = s.name;
-    c.value = s.value;
-    c.timestamp = s.timestamp;
-  }
-}
-
-std::string EmulatedTunnel::SnapshotPkBytes(const SnapshotEntry& e) const {
-  base::Row pk_only;
-  pk_only.primary_key.resize(e.key.size());
-  for (size_t i = 0; i < e.key.size(); ++i) {
-    base::Cell& c = pk_only.primary_key[i];
-    c.name = i < snapshot_pk_names_.size() ? snapshot_pk_names_[i] : std::string();
-    c.value = e.key[i];
-  }
-  std::string out;
-  EncodePlainBufferRow(pk_only, &out);
-  return out;
 }
 
 bool EmulatedTunnel::BaseDone() const {
@@ -447,25 +427,19 @@ MaybeError EmulatedTunnel::ReadRecords(const pb::ReadRecordsRequest& req, const 
   };
   std::string next_token;
   bool may_more = false;
-  std::vector<EncodedRecord> base_page;  // owns a base page's records
   if (ch->kind == ChannelKind::kBase) {
-    static const std::vector<SnapshotEntry> kNone;
+    static const std::vector<StoredRowPtr> kNone;
     auto snap = snapshot_.find(ch->id);
-    const std::vector<SnapshotEntry>& entries = snap == snapshot_.end() ? kNone : snap->second;
-    // Encode the page's records now (the snapshot holds rows, not records).
-    std::vector<EncodedRecord> encoded;
-    base::Row row;
+    const std::vector<StoredRowPtr>& entries = snap == snapshot_.end() ? kNone : snap->second;
+    // The snapshot's rows carry their records: the page is a copy of their bytes.
     int64_t j = pos.index;
-    while (j < static_cast<int64_t>(entries.size()) && encoded.size() < env.page_max_records) {
-      SnapshotRow(entries[static_cast<size_t>(j)], &row);
-      EncodedRecord r = EncodeRecordEntry(base::ActionType::kPutRow, row);
-      if (!encoded.empty() && bytes + r.wire.size() > env.page_max_bytes) break;
+    while (j < static_cast<int64_t>(entries.size())) {
+      const EncodedRecord& r = entries[static_cast<size_t>(j)]->base_record;
+      if (!fits(r)) break;
+      records.push_back(&r);
       bytes += r.wire.size();
-      encoded.push_back(std::move(r));
       ++j;
     }
-    base_page.swap(encoded);
-    for (const EncodedRecord& r : base_page) records.push_back(&r);
     bool finished = j == static_cast<int64_t>(entries.size());
     next_token = finished ? std::string(kFinishedToken) : BaseToken(*ch, j);
     may_more = !finished;
@@ -542,8 +516,7 @@ std::string EmulatedTunnel::BaseToken(const Channel& ch, int64_t index) const {
   pb::TokenContentV2 c;
   auto it = snapshot_.find(ch.id);
   bool in_range = it != snapshot_.end() && index < static_cast<int64_t>(it->second.size());
-  c.set_primary_key(in_range ? SnapshotPkBytes(it->second[static_cast<size_t>(index)])
-                             : end_marker_);
+  c.set_primary_key(in_range ? PkBytes(*it->second[static_cast<size_t>(index)]) : end_marker_);
   c.set_timestamp(snapshot_ms_);
   c.set_total_count(index);
   return EncodeToken(c);
@@ -575,7 +548,7 @@ MaybeError EmulatedTunnel::ParseToken(const Channel& ch, const Table& table,
     int64_t idx = c.total_count();
     if (idx < 0 || idx > static_cast<int64_t>(it->second.size())) return invalid();
     const std::string expect = idx < static_cast<int64_t>(it->second.size())
-                                   ? SnapshotPkBytes(it->second[static_cast<size_t>(idx)])
+                                   ? PkBytes(*it->second[static_cast<size_t>(idx)])
                                    : end_marker_;
     if (c.primary_key() != expect) return invalid();
     pos->index = idx;
@@ -733,10 +706,13 @@ base::Result<RowStore> EmulatedTunnel::RowsAt(
   for (const auto& [id, pos] : given) {
     const Channel& ch = channels_.at(id);
     if (ch.kind != ChannelKind::kBase) continue;
-    const std::vector<SnapshotEntry>& entries = snapshot_.at(id);
+    const std::vector<StoredRowPtr>& entries = snapshot_.at(id);
     int64_t n = pos.finished ? static_cast<int64_t>(entries.size()) : pos.index;
     for (int64_t i = 0; i < n; ++i) {
-      SnapshotRow(entries[static_cast<size_t>(i)], &row);
+      base::Status s = DecodePlainBufferRow(
+          entries[static_cast<size_t>(i)]->base_record.plainbuffer(), PlainBufferContext::kRecord,
+          &row);
+      if (!s.ok()) return base::InternalError("rows_at: " + s.message());
       store.Apply(base::ActionType::kPutRow, row);
     }
   }

@@ -110,14 +110,6 @@ class EmulatedTunnel {
   const std::map<std::string, Channel>& channels() const { return channels_; }
 
  private:
-  // One row of the base snapshot: its key and the (immutable, shared) stored row as of
-  // the first Connect. Records and token keys are encoded from it when needed, so the
-  // snapshot itself costs no encoding (the encoding is deterministic: a re-served token
-  // gets identical bytes).
-  struct SnapshotEntry {
-    PrimaryKey key;
-    StoredRowPtr row;
-  };
   struct Position {
     bool finished = false;
     int64_t index = 0;
@@ -125,10 +117,6 @@ class EmulatedTunnel {
   };
 
   void TakeSnapshot(Table& table, const TunnelEnv& env);
-  // The dump form of a snapshot entry into `*row` (reusing its cells' capacity).
-  void SnapshotRow(const SnapshotEntry& e, base::Row* row) const;
-  // PlainBuffer of an entry's key: the base token's primary_key.
-  std::string SnapshotPkBytes(const SnapshotEntry& e) const;
   void UpdateStage(const TunnelEnv& env);
   bool BaseDone() const;
   bool Eligible(const Channel& ch) const;
@@ -162,8 +150,11 @@ class EmulatedTunnel {
   std::string stage_;
   std::string end_marker_;  // base token primary_key after the last row
   std::map<std::string, Channel> channels_;
-  std::map<std::string, std::vector<SnapshotEntry>> snapshot_;
-  std::vector<std::string> snapshot_pk_names_;
+  // Base snapshot per base channel: the (immutable, shared) stored rows of its partition
+  // as of the first Connect, in key order. Each carries its encoded base record
+  // (StoredRow::base_record), so a base page is a byte copy of records and the snapshot
+  // costs one pointer per row; keys for tokens are decoded from the records.
+  std::map<std::string, std::vector<StoredRowPtr>> snapshot_;
   std::map<std::string, Client> clients_;
   int64_t client_counter_ = 0;
 };

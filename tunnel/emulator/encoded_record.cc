@@ -25,7 +25,10 @@ void AppendVarint(std::string* out, uint64_t v) {
 }
 
 EncodedRecord EncodeRecordEntry(base::ActionType action, const base::Row& row) {
-  std::string pb;
+  // Encoded into a per-thread buffer first (the entry's length prefix needs its size), so
+  // that the entry itself is one exact allocation.
+  thread_local std::string pb;
+  pb.clear();
   EncodePlainBufferRow(row, &pb);
   // Record { 1: action_type (varint), 2: record (bytes) }.
   size_t record_len = 1 + VarintSize(static_cast<uint64_t>(action)) + 1 + VarintSize(pb.size()) +

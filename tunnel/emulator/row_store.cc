@@ -84,13 +84,14 @@ void RowStore::Apply(base::ActionType action, const base::Row& row) {
         if (!c.value) continue;
         PutCell(&fresh, c.name, *c.value, c.timestamp.value_or(0));
       }
-      rows_[std::move(key)] = std::make_shared<const StoredRow>(std::move(fresh));
+      Store(std::move(key), std::move(fresh));
       return;
     }
     case base::ActionType::kUpdateRow: {
       auto it = rows_.find(key);
       bool existed = it != rows_.end();
-      StoredRow work = existed ? *it->second : StoredRow{};
+      StoredRow work;
+      if (existed) work.cells = it->second->cells;  // not the old record: it is re-encoded
       bool has_put = false;
       for (const base::Cell& c : row.cells) {
         switch (c.op) {
@@ -113,27 +114,40 @@ void RowStore::Apply(base::ActionType action, const base::Row& row) {
         }
       }
       if (!existed && !has_put) return;
-      rows_[std::move(key)] = std::make_shared<const StoredRow>(std::move(work));
+      Store(std::move(key), std::move(work));
       return;
     }
   }
 }
 
-base::Row RowStore::ToRow(const PrimaryKey& key, const StoredRow& stored) const {
-  base::Row row;
+void RowStore::Store(PrimaryKey key, StoredRow row) {
+  if (base_records_ == BaseRecords::kEncode) {
+    FillRow(key, row, &scratch_);
+    row.base_record = EncodeRecordEntry(base::ActionType::kPutRow, scratch_);
+  }
+  rows_[std::move(key)] = std::make_shared<const StoredRow>(std::move(row));
+}
+
+void RowStore::FillRow(const PrimaryKey& key, const StoredRow& stored, base::Row* row) const {
+  row->primary_key.resize(key.size());
   for (size_t i = 0; i < key.size(); ++i) {
-    base::Cell c;
+    base::Cell& c = row->primary_key[i];
     c.name = i < pk_names_.size() ? pk_names_[i] : std::string();
     c.value = key[i];
-    row.primary_key.push_back(std::move(c));
   }
-  for (const StoredCell& s : stored.cells) {
-    base::Cell c;
+  row->cells.resize(stored.cells.size());
+  for (size_t i = 0; i < stored.cells.size(); ++i) {
+    const StoredCell& s = stored.cells[i];
+    base::Cell& c = row->cells[i];
     c.name = s.name;
     c.value = s.value;
     c.timestamp = s.timestamp;
-    row.cells.push_back(std::move(c));
   }
+}
+
+base::Row RowStore::ToRow(const PrimaryKey& key, const StoredRow& stored) const {
+  base::Row row;
+  FillRow(key, stored, &row);
   return row;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tablestore/base/row.h"
+#include "tunnel/emulator/encoded_record.h"
 
 namespace tablestore::tunnel::emulator {
 
@@ -32,17 +33,28 @@ struct StoredCell {
 
 struct StoredRow {
   std::vector<StoredCell> cells;  // sorted by name, one per column
+  // With RowStore::BaseRecords::kEncode (a Table's rows): the record a base channel serves
+  // for this row, i.e. a ReadRecordsResponse `records` entry holding PUT_ROW of
+  // RowStore::ToRow(key, *this) without sequence info. Otherwise empty.
+  EncodedRecord base_record;
 };
 
 // Stored rows are immutable once in a RowStore: a write replaces the row with a new one,
-// so a tunnel's base snapshot can share them instead of copying (EmulatedTunnel).
+// so a tunnel's base snapshot can share them, cached record included, instead of copying
+// (EmulatedTunnel).
 using StoredRowPtr = std::shared_ptr<const StoredRow>;
 
 class RowStore {
  public:
   using Map = std::map<PrimaryKey, StoredRowPtr, PkLess>;
 
-  explicit RowStore(std::vector<std::string> pk_names) : pk_names_(std::move(pk_names)) {}
+  // kEncode: every write encodes the new row's StoredRow::base_record (~1 µs and the
+  // record's size per write; base pages are then byte copies). kNone: rows_at's stores.
+  enum class BaseRecords { kNone, kEncode };
+
+  explicit RowStore(std::vector<std::string> pk_names,
+                    BaseRecords base_records = BaseRecords::kNone)
+      : pk_names_(std::move(pk_names)), base_records_(base_records) {}
 
   // Applies one record: PUT_ROW replaces the row (greatest timestamp per column, later
   // cell on a tie); UPDATE_ROW applies cells in order (a put unless the held version is
@@ -63,8 +75,15 @@ class RowStore {
   std::string ToJsonLines() const;
 
  private:
+  // Stores `row` under `key`, encoding its base record first if so configured.
+  void Store(PrimaryKey key, StoredRow row);
+  // ToRow() into `*row`, reusing its cells' capacity.
+  void FillRow(const PrimaryKey& key, const StoredRow& stored, base::Row* row) const;
+
   std::vector<std::string> pk_names_;
+  BaseRecords base_records_;
   Map rows_;
+  base::Row scratch_;  // Store()'s encoding input, kept for its capacity
 };
 
 // Sets `name` in `row` unless it holds a newer version; returns true if it changed.

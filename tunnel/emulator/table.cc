@@ -99,11 +99,16 @@ bool Partition::Contains(const Value& v) const {
 }
 
 Table::Table(std::string name, std::vector<PrimaryKeyColumn> pk, int64_t created_ms)
-    : name_(std::move(name)), pk_(std::move(pk)), created_ms_(created_ms), rows_([this] {
-        std::vector<std::string> names;
-        for (const auto& c : pk_) names.push_back(c.name);
-        return names;
-      }()) {}
+    : name_(std::move(name)),
+      pk_(std::move(pk)),
+      created_ms_(created_ms),
+      rows_(
+          [this] {
+            std::vector<std::string> names;
+            for (const auto& c : pk_) names.push_back(c.name);
+            return names;
+          }(),
+          RowStore::BaseRecords::kEncode) {}
 
 base::Result<std::unique_ptr<Table>> Table::Create(const TableSpec& spec, int64_t now_ms) {
   if (!IsValidName(spec.name)) {

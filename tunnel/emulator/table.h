@@ -1,8 +1,9 @@
 #pragma once
 
-// One in-memory source table: primary-key schema, latest-version rows, partitions by
-// range of the first primary-key column, and each partition's stream of pre-encoded
-// records (docs/emulator.md). Thread-compatible (TunnelService serializes access).
+// One in-memory source table: primary-key schema, latest-version rows (each with its
+// pre-encoded base record, RowStore::BaseRecords::kEncode), partitions by range of the
+// first primary-key column, and each partition's stream of pre-encoded records
+// (docs/emulator.md). Thread-compatible (TunnelService serializes access).
 
 #include <cstdint>
 #include <deque>

@@ -141,6 +141,31 @@ TEST(EmulatorFaults, CorruptFlipsOneCheckedByte) {
   EXPECT_EQ(h.emu->fault_counts().corrupt, 1);
 }
 
+// Base pages are copies of records cached with the rows: a corrupt fault flips a byte of
+// the page, never of the cache, so the next clean read of the token is the clean page.
+TEST(EmulatorFaults, CorruptLeavesCachedRecordsIntact) {
+  Harness h;
+  ReadSetup s = SetupRead(h);
+  RawResponse clean = h.Read(s.tunnel, s.client, "BaseData_0", s.token, nullptr);
+  ASSERT_EQ(clean.status, 200);
+  ASSERT_TRUE(h.emu->SetFaults(Only(&FaultSettings::corrupt)).ok());
+  for (int i = 0; i < 5; ++i) {
+    RawResponse bad = h.Read(s.tunnel, s.client, "BaseData_0", s.token, nullptr);
+    ASSERT_EQ(bad.status, 200);
+    EXPECT_NE(bad.body, clean.body);
+  }
+  EXPECT_EQ(h.emu->fault_counts().corrupt, 5);
+  ASSERT_TRUE(h.emu->SetFaults(FaultSettings{}).ok());
+  RawResponse again = h.Read(s.tunnel, s.client, "BaseData_0", s.token, nullptr);
+  ASSERT_EQ(again.status, 200);
+  EXPECT_EQ(again.body, clean.body);
+  pb::ReadRecordsResponse page;
+  ASSERT_TRUE(page.ParseFromString(again.body));
+  std::vector<base::RowChange> out;
+  EXPECT_TRUE(DecodeRecords(page, &out).ok());
+  EXPECT_EQ(out.size(), 3u);
+}
+
 TEST(EmulatorFaults, SlowIsCountedAndAnswered) {
   Harness h;
   ASSERT_TRUE(h.emu->SetFaults(Only(&FaultSettings::slow)).ok());

@@ -143,9 +143,9 @@ TEST(Emulator, BaseThenStreamLifecycle) {
   EXPECT_EQ(unknown.status().code(), base::StatusCode::kNotFound);
 }
 
-// The base snapshot is the table as of the first Connect, even though its records are
-// encoded only when their page is served: later writes never show in base pages, a
-// re-served token returns identical bytes, and rows_at at a mid-base token is exact.
+// The base snapshot is the table as of the first Connect, although it shares the table's
+// rows and their cached records: later writes never show in base pages, a re-served token
+// returns identical bytes, and rows_at at a mid-base token is exact.
 TEST(Emulator, BaseSnapshotIsIsolatedFromLaterWrites) {
   EmulatorOptions o = TestOptions();
   o.page_max_records = 2;
