@@ -49,6 +49,10 @@ struct EmulatorOptions {
   int http_threads = 64;
   size_t max_body_bytes = 16 << 20;
   bool log_requests = false;  // one line per request on stderr
+  // Send x-ots-contentmd5 on every answer, as the service does. Optional for clients
+  // (tunnel-protocol.md §1.2: no SDK checks it by default); benchmarks turn it off because
+  // it is half of the emulator's CPU per served base record (docs/performance.md).
+  bool response_md5 = true;
 };
 
 // A source table definition (POST /admin/tables).

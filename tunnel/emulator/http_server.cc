@@ -246,7 +246,7 @@ void HttpServer::HandleTunnel(const httplib::Request& req, httplib::Response& re
   ServiceReply reply = service_->Handle(op, req.body, corrupt);
   if (reply.corrupted) faults_->Count(Fault::kCorrupt);
   res.status = reply.http_status;
-  res.set_header("x-ots-contentmd5", ContentMd5(reply.body));
+  if (options_.response_md5) res.set_header("x-ots-contentmd5", ContentMd5(reply.body));
   if (fault == Fault::kTruncate && reply.http_status / 100 == 2 && reply.body.size() >= 2) {
     faults_->Count(fault);
     size_t cut = 1 + static_cast<size_t>(detail % (reply.body.size() - 1));

@@ -115,6 +115,8 @@ void LoadConfig(const std::string& path, EmulatorOptions* o, std::vector<TableSp
         o->http_threads = v.get<int>();
       } else if (key == "log_requests") {
         o->log_requests = v.get<bool>();
+      } else if (key == "response_md5") {
+        o->response_md5 = v.get<bool>();
       } else if (key == "tables") {
         for (const json& t : v) {
           auto spec = tablestore::tunnel::emulator::TableSpecFromJson(t);
@@ -143,6 +145,7 @@ int main(int argc, char** argv) {
   std::optional<size_t> page_records, page_bytes;
   std::optional<int> http_threads;
   bool log_requests = false;
+  bool no_response_md5 = false;
   auto* listen_opt = app.add_option("--listen", listen, "HOST:PORT to listen on (port 0: any)")
                          ->capture_default_str();
   app.add_option("--instance", instance, "instance name requests must carry (default: emulator)");
@@ -164,6 +167,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "seed of tunnel and client ids (default: random; 0 with --fixed-clock)");
   app.add_option("--http-threads", http_threads, "HTTP worker threads (default 64)");
   app.add_flag("--log-requests", log_requests, "log one line per request on stderr");
+  app.add_flag("--no-response-md5", no_response_md5,
+               "omit x-ots-contentmd5 from answers (optional for clients; saves CPU in benchmarks)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -208,6 +213,7 @@ int main(int argc, char** argv) {
   if (seed) o.seed = *seed;
   if (http_threads) o.http_threads = *http_threads;
   if (log_requests) o.log_requests = true;
+  if (no_response_md5) o.response_md5 = false;
 
   // Every thread inherits this mask; the main thread waits for the signals below.
   sigset_t signals;

@@ -118,6 +118,20 @@ TEST(EmulatorFaults, TruncateCutsTheBodyShort) {
   EXPECT_EQ(h.emu->fault_counts().truncate, 1);
 }
 
+TEST(EmulatorFaults, ResponseMd5IsSentUnlessTurnedOff) {
+  for (bool md5 : {true, false}) {
+    EmulatorOptions o = TestOptions();
+    o.response_md5 = md5;
+    Harness h(o);
+    ReadSetup s = SetupRead(h);
+    pb::ReadRecordsResponse page;
+    RawResponse r = h.Read(s.tunnel, s.client, "BaseData_0", s.token, &page);
+    ASSERT_EQ(r.status, 200);
+    EXPECT_GT(page.records_size(), 0);
+    EXPECT_EQ(r.header("x-ots-contentmd5"), md5 ? ContentMd5(r.body) : "") << md5;
+  }
+}
+
 TEST(EmulatorFaults, CorruptFlipsOneCheckedByte) {
   Harness h;
   ReadSetup s = SetupRead(h);
