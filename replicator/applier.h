@@ -79,8 +79,8 @@ class Applier {
   ApplierStats stats();
 
  private:
-  // The batch stays owned by the blocked submitter (its rows are freed on the reader
-  // thread, not on the writer's critical path).
+  // The batch stays owned by the blocked submitter (its rows are recycled or freed on the
+  // reader thread, not on the writer's critical path).
   struct Pending {
     const base::Batch* batch = nullptr;
     std::promise<base::Result<storage::BatchResult>> done;
