@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace tablestore::tunnel {
@@ -21,16 +22,18 @@ base::Status DescribeFatal(const std::string& tunnel_id, const base::Status& sta
   const std::string t = "tunnel '" + tunnel_id + "' cannot continue";
   switch (status.code()) {
     case base::StatusCode::kOutOfRange:
-      return status.WithContext(t + ": its data expired or a stream position was trimmed, "
-                                    "so records would be lost; resync (recreate the tunnel "
-                                    "and reload)");
+      return status.WithContext(t +
+                                ": its data expired or a stream position was trimmed, "
+                                "so records would be lost; resync (recreate the tunnel "
+                                "and reload)");
     case base::StatusCode::kUnauthenticated:
       return status.WithContext(t + ": authentication failed; check the access key");
     case base::StatusCode::kPermissionDenied:
       return status.WithContext(t + ": permission denied; check the key's policy");
     case base::StatusCode::kInvalidArgument:
-      return status.WithContext(t + ": the service rejected a parameter; does the tunnel "
-                                    "exist?");
+      return status.WithContext(t +
+                                ": the service rejected a parameter; does the tunnel "
+                                "exist?");
     case base::StatusCode::kDataLoss:
       return status.WithContext(t + ": a page failed to decode again and again");
     default:
@@ -55,6 +58,16 @@ void DaemonRunner::Stop() {
   if (current_ != nullptr) current_->Stop();
 }
 
+std::chrono::milliseconds RestartDelay(int failures, std::chrono::milliseconds min,
+                                       std::chrono::milliseconds max, std::mt19937_64& rng) {
+  using std::chrono::milliseconds;
+  int64_t ceiling = std::max(min, milliseconds(100)).count();
+  for (int i = 0; i < std::max(failures, 1) && ceiling < max.count(); ++i) ceiling *= 2;
+  ceiling = std::clamp(ceiling, min.count(), max.count());
+  std::uniform_int_distribution<int64_t> pick(min.count(), ceiling);
+  return milliseconds(pick(rng));
+}
+
 base::Status DaemonRunner::Run() {
   TS_RETURN_IF_ERROR(config_.Validate().WithContext("tunnel worker config"));
   {
@@ -64,7 +77,9 @@ base::Status DaemonRunner::Run() {
   }
   std::mt19937_64 rng{std::random_device{}()};
   base::Status result;
+  int failures = 0;  // worker ends in a row, each after less than kHealthyWorkerLife
   while (!stop_.cancelled()) {
+    const base::Clock::SteadyTime started = config_.clock->Now();
     Worker worker(api_, tunnel_id_, config_);
     {
       base::MutexLock lock(&mu_);
@@ -84,9 +99,10 @@ base::Status DaemonRunner::Run() {
       break;
     }
     if (stop_.cancelled()) break;
-    std::uniform_int_distribution<int64_t> pick(config_.restart_delay_min.count(),
-                                                config_.restart_delay_max.count());
-    std::chrono::milliseconds delay(pick(rng));
+    if (config_.clock->Now() - started >= kHealthyWorkerLife) failures = 0;
+    ++failures;
+    const std::chrono::milliseconds delay =
+        RestartDelay(failures, config_.restart_delay_min, config_.restart_delay_max, rng);
     spdlog::warn("tunnel {}: worker ended ({}); reconnecting in {} ms", tunnel_id_,
                  outcome.status.ToString(), delay.count());
     config_.clock->SleepFor(delay, &stop_);

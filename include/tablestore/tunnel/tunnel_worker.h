@@ -125,7 +125,8 @@ struct TunnelWorkerConfig {
   // the first such event (so several are sent together), instead of waiting for the
   // interval. Zero: at once.
   std::chrono::milliseconds early_heartbeat_debounce{50};
-  // Daemon restart delay range after a recoverable failure.
+  // Daemon restart delay range after a recoverable failure: a random delay whose ceiling
+  // doubles with each failure in a row (from 200 ms), within [min, max].
   std::chrono::milliseconds restart_delay_min{100};
   std::chrono::milliseconds restart_delay_max{2'000};
   base::Clock* clock = nullptr;  // null: the real clock

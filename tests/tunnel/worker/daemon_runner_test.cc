@@ -55,8 +55,7 @@ class Sink {
 
 class RecordingStore : public CheckpointStore {
  public:
-  base::Result<std::optional<std::string>> Load(const std::string&,
-                                                const std::string&) override {
+  base::Result<std::optional<std::string>> Load(const std::string&, const std::string&) override {
     return std::optional<std::string>();
   }
   base::Status OnClientId(const std::string&, const std::string& client_id) override {
@@ -271,6 +270,38 @@ TEST(DaemonRunner, InvalidConfigIsRejectedBeforeConnecting) {
   DaemonRunner runner(&service, "tunnel", config);
   EXPECT_EQ(runner.Run().code(), base::StatusCode::kInvalidArgument);
   EXPECT_EQ(service.count("Connect"), 0);
+}
+
+TEST(RestartDelay, StartsQuickAndGrowsUpToTheMaximum) {
+  std::mt19937_64 rng(7);
+  const milliseconds min(100), max(2'000);
+  // Ceilings: 200, 400, 800, 1600, then the maximum.
+  const int64_t ceilings[] = {200, 400, 800, 1'600, 2'000, 2'000, 2'000};
+  for (int failures = 1; failures <= 7; ++failures) {
+    int64_t highest = 0;
+    for (int i = 0; i < 2'000; ++i) {
+      const int64_t d = RestartDelay(failures, min, max, rng).count();
+      ASSERT_GE(d, 100) << failures;
+      ASSERT_LE(d, ceilings[failures - 1]) << failures;
+      highest = std::max(highest, d);
+    }
+    // Uniform: 2,000 draws come within 5% of the ceiling.
+    EXPECT_GT(highest, ceilings[failures - 1] * 95 / 100) << failures;
+  }
+}
+
+TEST(RestartDelay, KeepsWithinConfiguredBoundsOfAnySize) {
+  std::mt19937_64 rng(1);
+  EXPECT_EQ(RestartDelay(3, milliseconds(0), milliseconds(0), rng), milliseconds(0));
+  EXPECT_EQ(RestartDelay(1, milliseconds(5'000), milliseconds(5'000), rng), milliseconds(5'000));
+  for (int failures : {1, 2, 40, 1'000'000}) {
+    const auto d = RestartDelay(failures, milliseconds(0), milliseconds(50), rng);
+    EXPECT_GE(d.count(), 0);
+    EXPECT_LE(d.count(), 50);
+    const auto big = RestartDelay(failures, milliseconds(1), std::chrono::hours(24 * 365), rng);
+    EXPECT_GE(big.count(), 1);
+    EXPECT_LE(big, std::chrono::hours(24 * 365));
+  }
 }
 
 }  // namespace
