@@ -454,9 +454,15 @@ base::Result<sqlite3_stmt*> TableWriter::PutStmt() {
 
 base::Status TableWriter::WriteFullRow(const base::Row& row) {
   TS_ASSIGN_OR_RETURN(sqlite3_stmt * s, PutStmt());
+  return BindAndStep(s, row, /*only_dirty=*/false, "writing a row");
+}
+
+base::Status TableWriter::BindAndStep(sqlite3_stmt* s, const base::Row& row, bool only_dirty,
+                                      const char* what) {
   int rc = BindKey(s, row);
   int index = static_cast<int>(key_.size());
   for (size_t i = 0; rc == SQLITE_OK && i < attrs_.size(); ++i) {
+    if (only_dirty && !dirty_[i]) continue;
     ++index;
     rc = values_[i] ? BindValue(s, index, *values_[i]) : sqlite3_bind_null(s, index);
   }
@@ -468,11 +474,11 @@ base::Status TableWriter::WriteFullRow(const base::Row& row) {
   }
   if (rc != SQLITE_OK) {
     sqlite3_clear_bindings(s);
-    return Fail(rc, "binding a row");
+    return Fail(rc, (std::string("binding for ") + what).c_str());
   }
   rc = sqlite3_step(s);
   sqlite3_reset(s);
-  if (rc != SQLITE_DONE) return Fail(sqlite3_extended_errcode(db_), "writing a row");
+  if (rc != SQLITE_DONE) return Fail(sqlite3_extended_errcode(db_), what);
   return base::Status::Ok();
 }
 
@@ -507,27 +513,7 @@ base::Result<sqlite3_stmt*> TableWriter::UpdateStmt() {
 
 base::Status TableWriter::WriteChanged(const base::Row& row) {
   TS_ASSIGN_OR_RETURN(sqlite3_stmt * s, UpdateStmt());
-  int rc = BindKey(s, row);
-  int index = static_cast<int>(key_.size());
-  for (size_t i = 0; rc == SQLITE_OK && i < dirty_.size(); ++i) {
-    if (!dirty_[i]) continue;
-    ++index;
-    rc = values_[i] ? BindValue(s, index, *values_[i]) : sqlite3_bind_null(s, index);
-  }
-  if (rc == SQLITE_OK) {
-    ++index;
-    rc = blob_.empty() ? sqlite3_bind_null(s, index)
-                       : sqlite3_bind_blob(s, index, blob_.data(),
-                                           static_cast<int>(blob_.size()), SQLITE_STATIC);
-  }
-  if (rc != SQLITE_OK) {
-    sqlite3_clear_bindings(s);
-    return Fail(rc, "binding a row update");
-  }
-  rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  if (rc != SQLITE_DONE) return Fail(sqlite3_extended_errcode(db_), "updating a row");
-  return base::Status::Ok();
+  return BindAndStep(s, row, /*only_dirty=*/true, "updating a row");
 }
 
 base::Status TableWriter::Apply(const base::RowChange& change, const WriteContext& ctx,

@@ -83,6 +83,10 @@ class TableWriter {
   int BindKey(sqlite3_stmt* stmt, const base::Row& row);
   base::Status WriteFullRow(const base::Row& row);
   base::Status WriteChanged(const base::Row& row);
+  // Binds the key, the attribute values (all, or only the dirty ones) and the version
+  // blob to `s`, in that parameter order, then steps it. `what` names the write in errors.
+  base::Status BindAndStep(sqlite3_stmt* s, const base::Row& row, bool only_dirty,
+                           const char* what);
   base::Result<sqlite3_stmt*> PutStmt();
   base::Result<sqlite3_stmt*> UpdateStmt();
   std::string KeyWhere() const;
