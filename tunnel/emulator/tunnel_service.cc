@@ -150,15 +150,22 @@ ServiceReply TunnelService::List(std::string_view body) {
   return Ok(resp);
 }
 
+MaybeError TunnelService::FindRequestedTunnel(const std::string& table, const std::string& name,
+                                              const std::string& id, EmulatedTunnel** out) {
+  EmulatedTunnel* t = !id.empty() ? FindTunnel(id) : FindTunnelByName(table, name);
+  if (t == nullptr || t->table_name() != table || (!name.empty() && t->name() != name)) {
+    return ParameterInvalid("tunnel '" + name + "' of table '" + table + "' does not exist");
+  }
+  *out = t;
+  return std::nullopt;
+}
+
 ServiceReply TunnelService::Describe(std::string_view body) {
   pb::DescribeTunnelRequest req;
   if (!Parse(body, &req)) return Malformed("describe");
-  EmulatedTunnel* t = !req.tunnel_id().empty() ? FindTunnel(req.tunnel_id())
-                                               : FindTunnelByName(req.table_name(), req.tunnel_name());
-  if (t == nullptr || t->table_name() != req.table_name() ||
-      (!req.tunnel_name().empty() && t->name() != req.tunnel_name())) {
-    return Err(ParameterInvalid("tunnel '" + req.tunnel_name() + "' of table '" +
-                                req.table_name() + "' does not exist"));
+  EmulatedTunnel* t = nullptr;
+  if (auto e = FindRequestedTunnel(req.table_name(), req.tunnel_name(), req.tunnel_id(), &t)) {
+    return Err(*e);
   }
   t->Refresh(Env());
   pb::DescribeTunnelResponse resp;
@@ -169,12 +176,9 @@ ServiceReply TunnelService::Describe(std::string_view body) {
 ServiceReply TunnelService::Delete(std::string_view body) {
   pb::DeleteTunnelRequest req;
   if (!Parse(body, &req)) return Malformed("delete");
-  EmulatedTunnel* t = !req.tunnel_id().empty() ? FindTunnel(req.tunnel_id())
-                                               : FindTunnelByName(req.table_name(), req.tunnel_name());
-  if (t == nullptr || t->table_name() != req.table_name() ||
-      (!req.tunnel_name().empty() && t->name() != req.tunnel_name())) {
-    return Err(ParameterInvalid("tunnel '" + req.tunnel_name() + "' of table '" +
-                                req.table_name() + "' does not exist"));
+  EmulatedTunnel* t = nullptr;
+  if (auto e = FindRequestedTunnel(req.table_name(), req.tunnel_name(), req.tunnel_id(), &t)) {
+    return Err(*e);
   }
   tunnels_.erase(t->id());
   return Empty();

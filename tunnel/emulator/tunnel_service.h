@@ -75,6 +75,10 @@ class TunnelService {
   TunnelEnv Env() REQUIRES(mu_);
   Table* FindTable(const std::string& name) REQUIRES(mu_);
   EmulatedTunnel* FindTunnel(const std::string& id) REQUIRES(mu_);
+  // The tunnel a Describe/Delete request names: by id when given, else by table and name;
+  // either way it must belong to `table` (and carry `name` when given).
+  MaybeError FindRequestedTunnel(const std::string& table, const std::string& name,
+                                 const std::string& id, EmulatedTunnel** out) REQUIRES(mu_);
   EmulatedTunnel* FindTunnelByName(const std::string& table, const std::string& name)
       REQUIRES(mu_);
   std::string NewTunnelId() REQUIRES(mu_);
