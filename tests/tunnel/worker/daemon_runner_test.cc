@@ -11,6 +11,7 @@
 
 #include "base/mutex.h"
 #include "tests/tunnel/worker/fake_tunnel_service.h"
+#include "tests/tunnel/worker/running_daemon.h"
 
 namespace tablestore::tunnel {
 namespace {
@@ -87,32 +88,7 @@ TunnelWorkerConfig FastConfig(Sink& sink) {
   return c;
 }
 
-// Runs the daemon on a thread; Stop()s it when destroyed.
-class Running {
- public:
-  Running(TunnelDataApi* api, TunnelWorkerConfig config)
-      : runner_(api, "tunnel", std::move(config)) {
-    result_ = std::async(std::launch::async, [this] { return runner_.Run(); });
-  }
-  ~Running() {
-    runner_.Stop();
-    if (result_.valid()) result_.wait();
-  }
-  base::Status StopAndWait() {
-    runner_.Stop();
-    return result_.get();
-  }
-  // Waits (bounded) for Run to return by itself.
-  std::optional<base::Status> WaitEnd(milliseconds limit) {
-    if (result_.wait_for(limit) != std::future_status::ready) return std::nullopt;
-    return result_.get();
-  }
-  DaemonRunner& runner() { return runner_; }
-
- private:
-  DaemonRunner runner_;
-  std::future<base::Status> result_;
-};
+using Running = testing::RunningDaemon<DaemonRunner>;
 
 bool Eventually(const std::function<bool()>& done, milliseconds limit = milliseconds(10'000)) {
   auto deadline = std::chrono::steady_clock::now() + limit;
@@ -139,7 +115,7 @@ TEST(DaemonRunner, ConsumesEveryChannelReportsTerminatedAndShutsDownCleanly) {
   TunnelWorkerConfig config = FastConfig(sink);
   config.checkpoint_store = store;
   config.heartbeat_interval = milliseconds(1'000);  // TERMINATED comes from the early heartbeat
-  Running run(&service, config);
+  Running run(&service, "tunnel", config);
   ASSERT_TRUE(Eventually([&] {
     return service.status("a") == ChannelStatus::kTerminated &&
            service.status("b") == ChannelStatus::kTerminated;
@@ -161,7 +137,7 @@ TEST(DaemonRunner, RevokedChannelIsCheckpointedAndReleased) {
   testing::FakeTunnelService service;
   service.AddChannel("s", 5, /*stream=*/true);
   Sink sink;
-  Running run(&service, FastConfig(sink));
+  Running run(&service, "tunnel", FastConfig(sink));
   ASSERT_TRUE(Eventually([&] { return sink.ids("s").size() == 5; }));
   service.Revoke("s");
   // The fake service re-assigns a released channel at once, so look for the CLOSE report.
@@ -183,7 +159,7 @@ TEST(DaemonRunner, CallbackErrorRetriesTheBatchAndNeverSkipsIt) {
     }
     return base::Status::Ok();
   };
-  Running run(&service, FastConfig(sink));
+  Running run(&service, "tunnel", FastConfig(sink));
   ASSERT_TRUE(Eventually([&] { return service.status("a") == ChannelStatus::kTerminated; }));
   EXPECT_TRUE(run.StopAndWait().ok());
   EXPECT_EQ(sink.ids("a"), Range(0, 20));
@@ -198,12 +174,12 @@ TEST(DaemonRunner, FatalHeartbeatErrorEndsTheRunWithTheRemedy) {
     return c.op == "Heartbeat" ? base::OutOfRangeError("OTSTunnelExpired") : base::Status::Ok();
   });
   Sink sink;
-  Running run(&service, FastConfig(sink));
+  Running run(&service, "tunnel", FastConfig(sink));
   std::optional<base::Status> end = run.WaitEnd(milliseconds(10'000));
   ASSERT_TRUE(end.has_value());
   EXPECT_EQ(end->code(), base::StatusCode::kOutOfRange);
   EXPECT_NE(end->message().find("resync"), std::string::npos) << end->ToString();
-  EXPECT_EQ(run.runner().workers_started(), 1);
+  EXPECT_EQ(run.daemon().workers_started(), 1);
 }
 
 TEST(DaemonRunner, BadCredentialsAreFatalAtConnect) {
@@ -212,7 +188,7 @@ TEST(DaemonRunner, BadCredentialsAreFatalAtConnect) {
     return c.op == "Connect" ? base::UnauthenticatedError("OTSAuthFailed") : base::Status::Ok();
   });
   Sink sink;
-  Running run(&service, FastConfig(sink));
+  Running run(&service, "tunnel", FastConfig(sink));
   std::optional<base::Status> end = run.WaitEnd(milliseconds(10'000));
   ASSERT_TRUE(end.has_value());
   EXPECT_EQ(end->code(), base::StatusCode::kUnauthenticated);
@@ -232,9 +208,9 @@ TEST(DaemonRunner, ReconnectsAfterResourceGone) {
     return base::Status::Ok();
   });
   Sink sink;
-  Running run(&service, FastConfig(sink));
+  Running run(&service, "tunnel", FastConfig(sink));
   ASSERT_TRUE(Eventually([&] { return service.status("a") == ChannelStatus::kTerminated; }));
-  EXPECT_EQ(run.runner().workers_started(), 2);
+  EXPECT_EQ(run.daemon().workers_started(), 2);
   EXPECT_TRUE(run.StopAndWait().ok());
   EXPECT_EQ(sink.ids("a"), Range(0, 10));
 }
@@ -249,8 +225,8 @@ TEST(DaemonRunner, ClientSideHeartbeatTimeoutRestartsTheWorker) {
   Sink sink;
   TunnelWorkerConfig config = FastConfig(sink);
   config.heartbeat_timeout = milliseconds(1'000);
-  Running run(&service, config);
-  ASSERT_TRUE(Eventually([&] { return run.runner().workers_started() >= 2; }));
+  Running run(&service, "tunnel", config);
+  ASSERT_TRUE(Eventually([&] { return run.daemon().workers_started() >= 2; }));
   down = false;
   EXPECT_TRUE(run.StopAndWait().ok());
 }

@@ -13,14 +13,15 @@
 #include "base/mutex.h"
 #include "tablestore/tunnel/tunnel_client.h"
 #include "tablestore/tunnel/tunnel_worker.h"
+#include "tests/tunnel/worker/running_daemon.h"
 #include "tunnel/client/curl_transport.h"
 #include "tunnel/emulator/emulator.h"
 
 namespace tablestore::tunnel {
 namespace {
 
-using std::chrono::milliseconds;
 using emulator::Emulator;
+using std::chrono::milliseconds;
 
 constexpr char kTable[] = "orders";
 
@@ -162,30 +163,7 @@ bool Eventually(const std::function<bool()>& done, milliseconds limit = millisec
   return done();
 }
 
-// Runs a daemon on a thread; stops it when destroyed.
-class Running {
- public:
-  Running(TunnelClient* client, const std::string& tunnel_id, TunnelWorkerConfig config)
-      : daemon_(client, tunnel_id, std::move(config)) {
-    result_ = std::async(std::launch::async, [this] { return daemon_.Run(); });
-  }
-  ~Running() {
-    daemon_.Stop();
-    if (result_.valid()) result_.wait();
-  }
-  base::Status StopAndWait() {
-    daemon_.Stop();
-    return result_.get();
-  }
-  std::optional<base::Status> WaitEnd(milliseconds limit) {
-    if (result_.wait_for(limit) != std::future_status::ready) return std::nullopt;
-    return result_.get();
-  }
-
- private:
-  TunnelDaemon daemon_;
-  std::future<base::Status> result_;
-};
+using Running = testing::RunningDaemon<TunnelDaemon>;
 
 class Worker : public ::testing::Test {
  protected:
@@ -233,10 +211,18 @@ class Worker : public ::testing::Test {
     for (int i = 0; i < n; ++i) {
       int64_t id = static_cast<int64_t>(rng() % 400);
       switch (rng() % 4) {
-        case 0: changes.push_back(Put(id, i)); break;
-        case 1: changes.push_back(Update(id, i, false)); break;
-        case 2: changes.push_back(Update(id, i, true)); break;
-        default: changes.push_back(Delete(id)); break;
+        case 0:
+          changes.push_back(Put(id, i));
+          break;
+        case 1:
+          changes.push_back(Update(id, i, false));
+          break;
+        case 2:
+          changes.push_back(Update(id, i, true));
+          break;
+        default:
+          changes.push_back(Delete(id));
+          break;
       }
     }
     Write(std::move(changes));
@@ -380,9 +366,7 @@ TEST_F(Worker, FailoverWhenClientDies) {
 }
 
 TEST_F(Worker, RecoversFromFaultHttp5xx) { RunWith({.http_5xx = 0.1}); }
-TEST_F(Worker, RecoversFromFaultServerUnavailable) {
-  RunWith({.server_unavailable = 0.1});
-}
+TEST_F(Worker, RecoversFromFaultServerUnavailable) { RunWith({.server_unavailable = 0.1}); }
 TEST_F(Worker, RecoversFromFaultReset) { RunWith({.reset = 0.1}); }
 TEST_F(Worker, RecoversFromFaultSlow) { RunWith({.slow = 0.2}); }
 TEST_F(Worker, RecoversFromFaultTruncate) { RunWith({.truncate = 0.3}); }
