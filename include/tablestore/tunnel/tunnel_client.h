@@ -163,7 +163,9 @@ class TunnelClient {
                                               const std::string& token);
   // ReadRecords into `*page`, replacing its content but reusing the allocations of the
   // records it already holds (a reader that recycles its pages decodes without allocating
-  // in steady state). On error `page->records` is empty.
+  // in steady state). On error `page->records` is empty. Both read calls parse into a
+  // protobuf message kept per calling thread for pages up to 4 MiB (so a thread holds at
+  // most that much between calls).
   base::Status ReadRecordsInto(const std::string& tunnel_id, const std::string& client_id,
                                const std::string& channel_id, const std::string& token,
                                ReadRecordsResult* page);
