@@ -243,5 +243,30 @@ TEST(RecordDecoder, ReusingDecodeEmptiesTheVectorOnError) {
   EXPECT_TRUE(recycled.empty());
 }
 
+TEST(RecordDecoder, ReusingDecodeNoticesANameThatDiffersOnlyInItsLastByte) {
+  // Names of every length around the 8- and 16-byte boundaries of the fast comparison,
+  // recycled into slots holding names of the same length that differ in the last byte.
+  auto page_with = [](char last) {
+    pb::ReadRecordsResponse page;
+    RowChange c;
+    c.row = KeyRow(1);
+    for (size_t len : {1, 7, 8, 9, 15, 16, 17, 40}) {
+      std::string name(len - 1, 'n');
+      name.push_back(last);
+      c.row.cells.push_back(Put(name, Value::Integer(static_cast<int64_t>(len)), 1));
+    }
+    *page.add_records() = EncodeRecord(c);
+    return page;
+  };
+  std::vector<RowChange> recycled;
+  ASSERT_TRUE(DecodeRecordsReusing(page_with('x'), &recycled).ok());
+  ASSERT_TRUE(DecodeRecordsReusing(page_with('y'), &recycled).ok());
+  std::vector<RowChange> fresh;
+  ASSERT_TRUE(DecodeRecords(page_with('y'), &fresh).ok());
+  ASSERT_EQ(recycled.size(), 1u);
+  EXPECT_EQ(recycled[0].row, fresh[0].row);
+  for (const base::Cell& cell : recycled[0].row.cells) EXPECT_EQ(cell.name.back(), 'y');
+}
+
 }  // namespace
 }  // namespace tablestore::tunnel
