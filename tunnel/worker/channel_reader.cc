@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <utility>
 
 #include "tunnel/protocol/token.h"
@@ -269,10 +268,10 @@ void ChannelReader::RecycleRecords(std::vector<Record> records, size_t wire_byte
   // A processor that moved the records away leaves nothing worth keeping.
   if (records.capacity() == 0 || wire_bytes > kMaxRecycledPageBytes) return;
   base::MutexLock lock(&spare_mu_);
-  // One vector per page in flight: those read ahead plus the one being processed.
-  if (spare_records_.size() > static_cast<size_t>(std::max(options_.read_ahead_pages, 0))) {
-    return;
-  }
+  // One spare is enough: each fetch takes the vector of the page processed just before
+  // (the fetcher waits for queue room, which the processing loop makes before it
+  // processes, then recycles), and an idle channel keeps no more than one page of rows.
+  if (!spare_records_.empty()) return;
   spare_records_.push_back(std::move(records));
 }
 

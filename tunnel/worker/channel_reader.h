@@ -110,9 +110,9 @@ class ChannelReader {
   std::optional<Fetched> FetchNext();
   void FetchLoop();
   void StopFetcher();
-  // Page recycling: the record vector of a processed page goes back to a small pool and the
-  // next fetch decodes into it, reusing its rows' vectors and strings (most of the decode
-  // cost). Pages larger than kMaxRecycledPageBytes on the wire are not kept.
+  // Page recycling: the record vector of a processed page is kept (one spare at most) and
+  // the next fetch decodes into it, reusing its rows' vectors and strings (most of the
+  // decode cost). Pages larger than kMaxRecycledPageBytes on the wire are not kept.
   std::vector<Record> TakeSpareRecords();
   void RecycleRecords(std::vector<Record> records, size_t wire_bytes);
   static constexpr size_t kMaxRecycledPageBytes = 4 << 20;
