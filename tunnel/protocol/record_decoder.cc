@@ -77,6 +77,23 @@ Status DecodeInto(const pb::Record& record, int index, RowChange* change) {
   return Status();
 }
 
+// Decodes the page's records into slots[0..records_size), which may hold earlier rows
+// (their allocations are reused) or be new.
+Status DecodeIntoSlots(const pb::ReadRecordsResponse& page, RowChange* slots) {
+  for (int i = 0; i < page.records_size(); ++i) {
+    RowChange& change = slots[i];
+    if (i > 0 && change.row.cells.capacity() == 0) {
+      // A slot never used before: size it like the previous row (records of a page usually
+      // share a shape) instead of growing its vectors cell by cell.
+      const base::Row& prev = slots[i - 1].row;
+      change.row.primary_key.reserve(prev.primary_key.size());
+      change.row.cells.reserve(prev.cells.size());
+    }
+    TS_RETURN_IF_ERROR(DecodeInto(page.records(i), i, &change));
+  }
+  return Status();
+}
+
 }  // namespace
 
 base::Result<RowChange> DecodeRecord(const pb::Record& record, int index) {
@@ -87,44 +104,18 @@ base::Result<RowChange> DecodeRecord(const pb::Record& record, int index) {
 
 base::Status DecodeRecords(const pb::ReadRecordsResponse& page, std::vector<RowChange>* out) {
   const size_t start = out->size();
-  out->reserve(start + static_cast<size_t>(page.records_size()));
-  for (int i = 0; i < page.records_size(); ++i) {
-    RowChange& change = out->emplace_back();
-    if (i > 0) {
-      // Records of a page usually share a shape: size the new row like the previous one
-      // instead of growing its vectors cell by cell.
-      const base::Row& prev = (*out)[out->size() - 2].row;
-      change.row.primary_key.reserve(prev.primary_key.size());
-      change.row.cells.reserve(prev.cells.size());
-    }
-    Status s = DecodeInto(page.records(i), i, &change);
-    if (!s.ok()) {
-      out->resize(start);
-      return s;
-    }
-  }
-  return Status();
+  out->resize(start + static_cast<size_t>(page.records_size()));
+  Status s = DecodeIntoSlots(page, out->data() + start);
+  if (!s.ok()) out->resize(start);
+  return s;
 }
 
 base::Status DecodeRecordsReusing(const pb::ReadRecordsResponse& page,
                                   std::vector<RowChange>* out) {
   out->resize(static_cast<size_t>(page.records_size()));
-  for (int i = 0; i < page.records_size(); ++i) {
-    RowChange& change = (*out)[static_cast<size_t>(i)];
-    if (i > 0 && change.row.cells.capacity() == 0) {
-      // A slot never used before: size it like the previous row (records of a page usually
-      // share a shape) instead of growing its vectors cell by cell.
-      const base::Row& prev = (*out)[static_cast<size_t>(i) - 1].row;
-      change.row.primary_key.reserve(prev.primary_key.size());
-      change.row.cells.reserve(prev.cells.size());
-    }
-    Status s = DecodeInto(page.records(i), i, &change);
-    if (!s.ok()) {
-      out->clear();
-      return s;
-    }
-  }
-  return Status();
+  Status s = DecodeIntoSlots(page, out->data());
+  if (!s.ok()) out->clear();
+  return s;
 }
 
 pb::Record EncodeRecord(const RowChange& change) {
