@@ -216,7 +216,8 @@ class Admin {
                         : method == "PUT"    ? client_.Put(full, body.dump(), "application/json")
                                              : client_.Post(full, body.dump(), "application/json");
     if (!r) Die(method + " " + full + ": " + httplib::to_string(r.error()));
-    if (r->status / 100 != 2) Die(method + " " + full + ": HTTP " + std::to_string(r->status) + " " + r->body);
+    if (r->status / 100 != 2)
+      Die(method + " " + full + ": HTTP " + std::to_string(r->status) + " " + r->body);
     return r->body.empty() ? json::object() : json::parse(r->body);
   }
 
@@ -364,7 +365,8 @@ RawRows ReadMirrorRows(const std::string& path, const std::string& table) {
     std::string where;
     if (p > 0) where += " WHERE id >= '" + SplitPoint(p) + "'";
     if (p + 1 < kPartitions) {
-      where += (where.empty() ? " WHERE" : " AND") + std::string(" id < '") + SplitPoint(p + 1) + "'";
+      where +=
+          (where.empty() ? " WHERE" : " AND") + std::string(" id < '") + SplitPoint(p + 1) + "'";
     }
     sqlite3_stmt* s =
         db.Prepare("SELECT " + cols + " FROM \"" + table + "\"" + where + " ORDER BY id, seq");
@@ -376,8 +378,12 @@ RawRows ReadMirrorRows(const std::string& path, const std::string& table) {
         v.type = sqlite3_column_type(s, c);
         v.i = 0;
         switch (v.type) {
-          case SQLITE_INTEGER: v.i = sqlite3_column_int64(s, c); break;
-          case SQLITE_FLOAT: v.d = sqlite3_column_double(s, c); break;
+          case SQLITE_INTEGER:
+            v.i = sqlite3_column_int64(s, c);
+            break;
+          case SQLITE_FLOAT:
+            v.d = sqlite3_column_double(s, c);
+            break;
           case SQLITE_TEXT:
           case SQLITE_BLOB: {
             const void* bytes = sqlite3_column_blob(s, c);
@@ -387,7 +393,8 @@ RawRows ReadMirrorRows(const std::string& path, const std::string& table) {
             out.arena.append(static_cast<const char*>(bytes), static_cast<size_t>(n));
             break;
           }
-          default: break;
+          default:
+            break;
         }
         vals.push_back(v);
       }
@@ -442,8 +449,12 @@ double RawInsertLoop(const RawRows& rows, const std::string& path, double* cpu_s
           const RawValue& v = row[c];
           int i = static_cast<int>(c) + 1;
           switch (v.type) {
-            case SQLITE_INTEGER: sqlite3_bind_int64(insert, i, v.i); break;
-            case SQLITE_FLOAT: sqlite3_bind_double(insert, i, v.d); break;
+            case SQLITE_INTEGER:
+              sqlite3_bind_int64(insert, i, v.i);
+              break;
+            case SQLITE_FLOAT:
+              sqlite3_bind_double(insert, i, v.d);
+              break;
             case SQLITE_TEXT:
               sqlite3_bind_text(insert, i, rows.arena.data() + v.b.off, static_cast<int>(v.b.len),
                                 SQLITE_STATIC);
@@ -452,10 +463,12 @@ double RawInsertLoop(const RawRows& rows, const std::string& path, double* cpu_s
               sqlite3_bind_blob(insert, i, rows.arena.data() + v.b.off, static_cast<int>(v.b.len),
                                 SQLITE_STATIC);
               break;
-            default: sqlite3_bind_null(insert, i);
+            default:
+              sqlite3_bind_null(insert, i);
           }
         }
-        if (sqlite3_step(insert) != SQLITE_DONE) Die(std::string("raw step: ") + sqlite3_errmsg(db));
+        if (sqlite3_step(insert) != SQLITE_DONE)
+          Die(std::string("raw step: ") + sqlite3_errmsg(db));
         sqlite3_reset(insert);
       }
       if (next[p] < total) more = true;
@@ -519,8 +532,11 @@ void E2e::StartEmulator() {
   std::string line;
   auto deadline = Clock::now() + std::chrono::seconds(20);
   while (line.find('\n') == std::string::npos) {
-    struct pollfd pfd {emulator_out_, POLLIN, 0};
-    if (Clock::now() > deadline || poll(&pfd, 1, 100) < 0) Die("emulator did not start: " + Tail(log));
+    struct pollfd pfd {
+      emulator_out_, POLLIN, 0
+    };
+    if (Clock::now() > deadline || poll(&pfd, 1, 100) < 0)
+      Die("emulator did not start: " + Tail(log));
     if (pfd.revents & (POLLIN | POLLHUP)) {
       char buf[256];
       ssize_t n = read(emulator_out_, buf, sizeof buf);
@@ -563,7 +579,8 @@ std::pair<double, int64_t> E2e::FullLoad(const std::string& table, int64_t rows,
                                          const std::string& name) {
   admin_->Call("POST", "tables",
                {{"name", table},
-                {"primary_key", {{{"name", "id"}, {"type", "string"}}, {{"name", "seq"}, {"type", "integer"}}}},
+                {"primary_key",
+                 {{{"name", "id"}, {"type", "string"}}, {{"name", "seq"}, {"type", "integer"}}}},
                 {"partitions", kPartitions}});
   admin_->Call("POST", "workload",
                {{"table", table},
@@ -606,7 +623,8 @@ std::pair<double, int64_t> E2e::FullLoad(const std::string& table, int64_t rows,
   const double emulator_cpu = ProcCpuSeconds(emulator_) - emulator_cpu_before;
   hwm = std::max(hwm, PeakRss(pid));
   Exit e = Stop(pid);
-  if (e.code != 0) Die(name + ": replicator exit code " + std::to_string(e.code) + "\n" + Tail(log));
+  if (e.code != 0)
+    Die(name + ": replicator exit code " + std::to_string(e.code) + "\n" + Tail(log));
   int64_t peak = std::max(hwm, e.max_rss);
   auto [groups, applied] = committed.Groups();
   double rate = static_cast<double>(rows) / secs;
@@ -629,7 +647,8 @@ std::pair<double, int64_t> E2e::FullLoad(const std::string& table, int64_t rows,
                 "us/row");
     report_.Add("full_load_emulator_cpu_us_per_row", emulator_cpu * 1e6 / static_cast<double>(rows),
                 "us/row");
-    report_.Add("full_load_rows_per_commit", groups > 0 ? static_cast<double>(applied) / groups : 0, "rows");
+    report_.Add("full_load_rows_per_commit", groups > 0 ? static_cast<double>(applied) / groups : 0,
+                "rows");
     big_config_ = config;
     big_db_ = db;
   }
@@ -641,7 +660,8 @@ std::vector<int64_t> E2e::CommittedProbes(ReadOnlyDb& db, std::vector<sqlite3_st
   if (stmts.empty()) {
     if (!db.Open(big_db_)) return out;
     for (int p = 0; p < kPartitions; ++p) {
-      sqlite3_stmt* s = db.Prepare("SELECT max(seq) FROM \"orders\" WHERE id = '" + ProbeId(p) + "'");
+      sqlite3_stmt* s =
+          db.Prepare("SELECT max(seq) FROM \"orders\" WHERE id = '" + ProbeId(p) + "'");
       if (!s) Die(std::string("probe query: ") + sqlite3_errmsg(db.db()));
       stmts.push_back(s);
     }
@@ -660,7 +680,7 @@ std::vector<int64_t> E2e::CommittedProbes(ReadOnlyDb& db, std::vector<sqlite3_st
 double Percentile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size()))) ;
+  size_t i = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size())));
   return v[std::min(v.size() - 1, i == 0 ? 0 : i - 1)];
 }
 
@@ -672,7 +692,8 @@ void E2e::StreamLag() {
   // Ready: a first probe is committed (the replicator is in the stream stage).
   {
     int64_t seq = next_probe_++;
-    admin_->Call("POST", "tables/orders/changes", {{"changes", {ProbeChange(seq % kPartitions, seq)}}});
+    admin_->Call("POST", "tables/orders/changes",
+                 {{"changes", {ProbeChange(seq % kPartitions, seq)}}});
     auto deadline = Clock::now() + std::chrono::seconds(60);
     while (CommittedProbes(db, stmts)[seq % kPartitions] < seq) {
       CheckAlive(pid, log);
@@ -701,7 +722,8 @@ void E2e::StreamLag() {
     auto start = Clock::now();
     auto period = std::chrono::duration<double>(1.0 / config_.probe_rate);
     for (int64_t i = 0;; ++i) {
-      auto due = start + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(i));
+      auto due =
+          start + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(i));
       if (due - start > std::chrono::duration<double>(config_.lag_secs)) break;
       std::this_thread::sleep_until(due);
       int64_t seq = first_seq + i;
@@ -709,7 +731,8 @@ void E2e::StreamLag() {
         std::lock_guard<std::mutex> lock(mu);
         sent.emplace_back(seq, Clock::now());
       }
-      admin_->Call("POST", "tables/orders/changes", {{"changes", {ProbeChange(seq % kPartitions, seq)}}});
+      admin_->Call("POST", "tables/orders/changes",
+                   {{"changes", {ProbeChange(seq % kPartitions, seq)}}});
     }
     sending = false;
   });
@@ -754,8 +777,8 @@ void E2e::StreamLag() {
   std::snprintf(buf, sizeof buf,
                 "stream: %.0f changes/s for %.0f s, %zu probes: lag p50 %.1f ms, p99 %.1f ms, "
                 "max %.1f ms; peak RSS %.1f MiB (%s → %s)",
-                rate, window, lags_ms.size(), p50, p99, max,
-                std::max(hwm, e.max_rss) / 1048576.0, load_before.c_str(), LoadNote().c_str());
+                rate, window, lags_ms.size(), p50, p99, max, std::max(hwm, e.max_rss) / 1048576.0,
+                load_before.c_str(), LoadNote().c_str());
   report_.Progress(buf);
   report_.Add("stream_rate_changes_per_s", rate, "changes/s");
   report_.Add("stream_lag_p50_ms", p50, "ms");
@@ -784,7 +807,8 @@ void E2e::StreamApply() {
   int64_t last = 0;
   for (int p = 0; p < kPartitions; ++p) {
     last = next_probe_++;
-    admin_->Call("POST", "tables/orders/changes", {{"changes", {ProbeChange(last % kPartitions, last)}}});
+    admin_->Call("POST", "tables/orders/changes",
+                 {{"changes", {ProbeChange(last % kPartitions, last)}}});
   }
   std::string log = (dir_ / "orders.backlog.log").string();
   std::string load_before = LoadNote();
@@ -806,7 +830,8 @@ void E2e::StreamApply() {
   }
   double secs = Seconds(Clock::now() - start);
   Exit e = Stop(pid);
-  if (e.code != 0) Die("backlog: replicator exit code " + std::to_string(e.code) + "\n" + Tail(log));
+  if (e.code != 0)
+    Die("backlog: replicator exit code " + std::to_string(e.code) + "\n" + Tail(log));
   double rate = static_cast<double>(changes + kPartitions) / secs;
   char buf[256];
   std::snprintf(buf, sizeof buf,
@@ -835,7 +860,8 @@ int E2e::Run() {
   report_.Progress("raw loop: reading the rows back from the mirror");
   RawRows rows = ReadMirrorRows(big_db_, "orders");
   if (rows.count != config_.rows) {
-    Die("mirror holds " + std::to_string(rows.count) + " rows, expected " + std::to_string(config_.rows));
+    Die("mirror holds " + std::to_string(rows.count) + " rows, expected " +
+        std::to_string(config_.rows));
   }
   std::string load_before = LoadNote();
   double raw_cpu = 0;
@@ -923,7 +949,8 @@ int Main(int argc, char** argv) {
     return 2;
   }
   for (const std::string& bin : {config.replicator, config.emulator}) {
-    if (access(bin.c_str(), X_OK) != 0) Die(bin + " not found (build replicator_cli and tunnel_emulator_bin)");
+    if (access(bin.c_str(), X_OK) != 0)
+      Die(bin + " not found (build replicator_cli and tunnel_emulator_bin)");
   }
   signal(SIGPIPE, SIG_IGN);
   E2e bench(config, &report);

@@ -110,8 +110,8 @@ bool ReadCorpus(const std::string& path, std::vector<std::string>* pages, std::s
     for (int i = 0; i < 4; ++i) len |= uint32_t{static_cast<uint8_t>(data[pos + i])} << (8 * i);
     pos += 4;
     if (len > data.size() - pos) {
-      *error = "item length " + std::to_string(len) + " past the end at byte " +
-               std::to_string(pos - 4);
+      *error =
+          "item length " + std::to_string(len) + " past the end at byte " + std::to_string(pos - 4);
       return false;
     }
     pages->push_back(data.substr(pos, len));
@@ -246,8 +246,8 @@ int Main(int argc, char** argv) {
   report.Add("decode_fresh_page_rows_per_s",
              static_cast<double>(total_fresh_rows) / Seconds(fresh_time), "rows/s");
   report.Add("protobuf_parse_mb_per_s", bytes / Seconds(parse_time) / 1e6, "MB/s");
-  report.Add("plainbuffer_share_of_decode",
-             1.0 - std::min(1.0, Seconds(parse_time) / total_s), "fraction");
+  report.Add("plainbuffer_share_of_decode", 1.0 - std::min(1.0, Seconds(parse_time) / total_s),
+             "fraction");
   report.Add("pages", static_cast<double>(pages.size()), "pages");
   report.Add("avg_page_bytes", static_cast<double>(corpus_bytes) / pages.size(), "bytes");
   report.Add("avg_record_bytes", static_cast<double>(corpus_bytes) / rows_per_round, "bytes");

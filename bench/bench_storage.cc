@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "bench/report.h"
+#include "storage/mirror.h"
 #include "tunnel/client/response_parser.h"
 #include "tunnel/protocol/record_decoder.h"
-#include "storage/mirror.h"
 
 namespace tablestore::bench {
 namespace {
@@ -28,8 +28,8 @@ namespace {
 using base::Value;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kChannels = 4;           // batches of 4 channels per group commit
-constexpr int kBatchRecords = 1000;    // records per batch (the service's default page)
+constexpr int kChannels = 4;         // batches of 4 channels per group commit
+constexpr int kBatchRecords = 1000;  // records per batch (the service's default page)
 constexpr int64_t kBaseTs = 1795620408409;
 
 struct Config {
@@ -113,8 +113,9 @@ class RawLoop {
          : config.synchronous == storage::Synchronous::kFull ? "PRAGMA synchronous = FULL"
                                                              : "PRAGMA synchronous = NORMAL");
     Exec("PRAGMA cache_size = -65536");
-    Exec("CREATE TABLE t (pk, n, qty, version, price, active, label, digest, "
-         "PRIMARY KEY (pk, n)) WITHOUT ROWID");
+    Exec(
+        "CREATE TABLE t (pk, n, qty, version, price, active, label, digest, "
+        "PRIMARY KEY (pk, n)) WITHOUT ROWID");
     insert_ = Prepare("INSERT INTO t VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     upsert_ = Prepare("INSERT OR REPLACE INTO t VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     update_ = Prepare("UPDATE t SET qty = ?3, label = ?4 WHERE pk = ?1 AND n = ?2");
@@ -132,7 +133,7 @@ class RawLoop {
     Exec("BEGIN IMMEDIATE");
     for (const base::Batch& batch : group) {
       for (const base::RowChange& c : batch.changes) {
-        sqlite3_stmt* s = c.action == base::ActionType::kDeleteRow ? delete_
+        sqlite3_stmt* s = c.action == base::ActionType::kDeleteRow   ? delete_
                           : c.action == base::ActionType::kUpdateRow ? update_
                           : fresh                                    ? insert_
                                                                      : upsert_;
@@ -161,14 +162,17 @@ class RawLoop {
   }
   static void Bind(sqlite3_stmt* s, int i, const Value& v) {
     switch (v.type) {
-      case base::ValueType::kDouble: sqlite3_bind_double(s, i, v.dbl); break;
+      case base::ValueType::kDouble:
+        sqlite3_bind_double(s, i, v.dbl);
+        break;
       case base::ValueType::kString:
         sqlite3_bind_text(s, i, v.bytes.data(), static_cast<int>(v.bytes.size()), SQLITE_STATIC);
         break;
       case base::ValueType::kBinary:
         sqlite3_bind_blob(s, i, v.bytes.data(), static_cast<int>(v.bytes.size()), SQLITE_STATIC);
         break;
-      default: sqlite3_bind_int64(s, i, v.integer);
+      default:
+        sqlite3_bind_int64(s, i, v.integer);
     }
   }
   void Die(const char* what) {
@@ -311,8 +315,8 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "bench-storage: --rows and --ops must be positive\n");
     return 2;
   }
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("bench-storage-" + std::to_string(::getpid()));
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("bench-storage-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
 
   const Phase phases[] = {
@@ -391,9 +395,9 @@ int Run(int argc, char** argv) {
         auto result = mirror->ApplyGroup(group);
         mirror_spent += Clock::now() - start;
         if (!result.ok() || result->skipped != 0) {
-          std::fprintf(stderr, "bench-storage: %s\n",
-                       result.ok() ? "unexpected skipped batch"
-                                   : result.status().ToString().c_str());
+          std::fprintf(
+              stderr, "bench-storage: %s\n",
+              result.ok() ? "unexpected skipped batch" : result.status().ToString().c_str());
           return 1;
         }
       }
@@ -422,8 +426,8 @@ int Run(int argc, char** argv) {
   report.Add("mirror_final_rows", static_cast<double>(mirror_rows), "rows");
   report.Add("mirror_file_bytes",
              static_cast<double>(std::filesystem::file_size(dir / "mirror.db")), "bytes");
-  report.Add("raw_file_bytes",
-             static_cast<double>(std::filesystem::file_size(dir / "raw.db")), "bytes");
+  report.Add("raw_file_bytes", static_cast<double>(std::filesystem::file_size(dir / "raw.db")),
+             "bytes");
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   report.Print();

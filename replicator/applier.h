@@ -28,7 +28,7 @@
 namespace tablestore::replicator {
 
 struct ApplierOptions {
-  size_t queue_max_batches = 64;  // submitters block beyond this (back-pressure)
+  size_t queue_max_batches = 64;   // submitters block beyond this (back-pressure)
   size_t group_max_rows = 20'000;  // a group closes once it holds this many rows
   // Called on the applier thread after each commit with the keys it changed (optional).
   std::function<void(const std::vector<storage::TableChanges>&)> on_commit;

@@ -14,8 +14,8 @@ namespace {
 constexpr size_t kMaxUpdateStatements = 256;  // distinct changed-column sets cached
 
 bool ParseKeyType(std::string_view name, base::ValueType* type) {
-  for (base::ValueType t : {base::ValueType::kInteger, base::ValueType::kString,
-                            base::ValueType::kBinary}) {
+  for (base::ValueType t :
+       {base::ValueType::kInteger, base::ValueType::kString, base::ValueType::kBinary}) {
     if (base::ValueTypeName(t) == name) {
       *type = t;
       return true;
@@ -65,8 +65,7 @@ TableWriter::TableWriter(sqlite3* db, std::string mirror_table, ColumnOptions op
   for (const auto& [from, to] : options_.rename) rename_[from] = to;
 }
 
-base::Result<std::unique_ptr<TableWriter>> TableWriter::Load(sqlite3* db,
-                                                             std::string mirror_table,
+base::Result<std::unique_ptr<TableWriter>> TableWriter::Load(sqlite3* db, std::string mirror_table,
                                                              ColumnOptions options) {
   std::unique_ptr<TableWriter> writer(
       new TableWriter(db, std::move(mirror_table), std::move(options)));
@@ -79,19 +78,19 @@ base::Status TableWriter::Fail(int rc, const char* what) {
 }
 
 base::Status TableWriter::LoadRegistry() {
-  TS_ASSIGN_OR_RETURN(Stmt exists, Prepare(db_, "SELECT count(*) FROM sqlite_schema WHERE "
-                                                "type = 'table' AND name = ?1"));
-  sqlite3_bind_text(exists.get(), 1, table_.data(), static_cast<int>(table_.size()),
-                    SQLITE_STATIC);
+  TS_ASSIGN_OR_RETURN(Stmt exists, Prepare(db_,
+                                           "SELECT count(*) FROM sqlite_schema WHERE "
+                                           "type = 'table' AND name = ?1"));
+  sqlite3_bind_text(exists.get(), 1, table_.data(), static_cast<int>(table_.size()), SQLITE_STATIC);
   int rc = sqlite3_step(exists.get());
   if (rc != SQLITE_ROW) return Fail(rc, "checking the table");
   created_ = sqlite3_column_int(exists.get(), 0) > 0;
 
-  TS_ASSIGN_OR_RETURN(
-      Stmt registry,
-      Prepare(db_, "SELECT kind, position, mirror_column, source_column, types "
-                   "FROM _replicator_columns WHERE mirror_table = ?1 "
-                   "ORDER BY kind DESC, position"));
+  TS_ASSIGN_OR_RETURN(Stmt registry,
+                      Prepare(db_,
+                              "SELECT kind, position, mirror_column, source_column, types "
+                              "FROM _replicator_columns WHERE mirror_table = ?1 "
+                              "ORDER BY kind DESC, position"));
   sqlite3_bind_text(registry.get(), 1, table_.data(), static_cast<int>(table_.size()),
                     SQLITE_STATIC);
   used_names_.insert(std::string(kVersionColumn));
@@ -102,9 +101,9 @@ base::Status TableWriter::LoadRegistry() {
     std::string source = ColumnText(registry.get(), 3);
     std::string types = ColumnText(registry.get(), 4);
     auto damaged = [&](const std::string& why) {
-      return base::FailedPreconditionError(
-          "mirror metadata is damaged: column registry of table " + DisplayName(table_) +
-          ": " + why + "; run `replicator resync --table " + table_ + "`");
+      return base::FailedPreconditionError("mirror metadata is damaged: column registry of table " +
+                                           DisplayName(table_) + ": " + why +
+                                           "; run `replicator resync --table " + table_ + "`");
     };
     if (kind == "primary_key") {
       base::ValueType type;
@@ -140,7 +139,8 @@ base::Status TableWriter::LoadRegistry() {
   if (!created_ && !key_.empty()) {
     return base::FailedPreconditionError("mirrored table " + DisplayName(table_) +
                                          " is missing from the file but its metadata exists; "
-                                         "run `replicator resync --table " + table_ + "`");
+                                         "run `replicator resync --table " +
+                                         table_ + "`");
   }
   return base::Status::Ok();
 }
@@ -170,30 +170,28 @@ std::string TableWriter::ChooseName(const std::string& source_name, std::string*
   used_names_.insert(FoldIdentifier(name));
   if (ctx.warnings != nullptr && !reason->empty() && *reason != "config") {
     ctx.warnings->push_back("table " + DisplayName(table_) + ": source column " +
-                            DisplayName(source_name) + " is stored as column " +
-                            DisplayName(name) + " (" + *reason + ")");
+                            DisplayName(source_name) + " is stored as column " + DisplayName(name) +
+                            " (" + *reason + ")");
   }
   return name;
 }
 
 base::Status TableWriter::InsertRegistry(const char* kind, int position,
                                          const std::string& mirror_name,
-                                         const std::string& source_name,
-                                         const std::string& types, const std::string& reason,
-                                         const WriteContext& ctx) {
+                                         const std::string& source_name, const std::string& types,
+                                         const std::string& reason, const WriteContext& ctx) {
   TS_ASSIGN_OR_RETURN(
       Stmt insert,
-      Prepare(db_, "INSERT INTO _replicator_columns (mirror_table, kind, position, "
-                   "mirror_column, source_column, types, rename_reason, first_seen_at, "
-                   "first_seen_run, types_changed_run) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?9)"));
+      Prepare(db_,
+              "INSERT INTO _replicator_columns (mirror_table, kind, position, "
+              "mirror_column, source_column, types, rename_reason, first_seen_at, "
+              "first_seen_run, types_changed_run) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?9)"));
   sqlite3_stmt* s = insert.get();
   sqlite3_bind_text(s, 1, table_.data(), static_cast<int>(table_.size()), SQLITE_STATIC);
   sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
   sqlite3_bind_int(s, 3, position);
-  sqlite3_bind_text(s, 4, mirror_name.data(), static_cast<int>(mirror_name.size()),
-                    SQLITE_STATIC);
-  sqlite3_bind_text(s, 5, source_name.data(), static_cast<int>(source_name.size()),
-                    SQLITE_STATIC);
+  sqlite3_bind_text(s, 4, mirror_name.data(), static_cast<int>(mirror_name.size()), SQLITE_STATIC);
+  sqlite3_bind_text(s, 5, source_name.data(), static_cast<int>(source_name.size()), SQLITE_STATIC);
   sqlite3_bind_text(s, 6, types.data(), static_cast<int>(types.size()), SQLITE_STATIC);
   if (reason.empty()) {
     sqlite3_bind_null(s, 7);
@@ -202,12 +200,11 @@ base::Status TableWriter::InsertRegistry(const char* kind, int position,
   }
   sqlite3_bind_int64(s, 8, ctx.now_ms);
   sqlite3_bind_int64(s, 9, ctx.run_id);
-  return StepDone(db_, s, "table " + DisplayName(table_) + ": recording column " +
-                              DisplayName(source_name));
+  return StepDone(
+      db_, s, "table " + DisplayName(table_) + ": recording column " + DisplayName(source_name));
 }
 
-base::Status TableWriter::CreateTable(const std::vector<KeyColumn>& key,
-                                      const WriteContext& ctx) {
+base::Status TableWriter::CreateTable(const std::vector<KeyColumn>& key, const WriteContext& ctx) {
   if (key.empty()) {
     return base::InvalidArgumentError("table " + DisplayName(table_) +
                                       ": a primary key needs at least one column");
@@ -217,19 +214,18 @@ base::Status TableWriter::CreateTable(const std::vector<KeyColumn>& key,
   std::string sql = "CREATE TABLE " + quoted_table_ + " (";
   std::string pk;
   for (const KeyColumn& k : key) {
-    TS_RETURN_IF_ERROR(ValidateIdentifier(
-        k.name, "primary-key column name of table " + DisplayName(table_)));
+    TS_RETURN_IF_ERROR(
+        ValidateIdentifier(k.name, "primary-key column name of table " + DisplayName(table_)));
     if (!IsKeyType(k.type)) {
-      return base::InvalidArgumentError(
-          "table " + DisplayName(table_) + ": primary-key column " + DisplayName(k.name) +
-          " has type " + std::string(base::ValueTypeName(k.type)) +
-          " (only integer, string and binary are key types)");
+      return base::InvalidArgumentError("table " + DisplayName(table_) + ": primary-key column " +
+                                        DisplayName(k.name) + " has type " +
+                                        std::string(base::ValueTypeName(k.type)) +
+                                        " (only integer, string and binary are key types)");
     }
     for (const KeyCol& other : cols) {
       if (other.source_name == k.name) {
-        return base::InvalidArgumentError("table " + DisplayName(table_) +
-                                          ": primary-key column " + DisplayName(k.name) +
-                                          " appears twice");
+        return base::InvalidArgumentError("table " + DisplayName(table_) + ": primary-key column " +
+                                          DisplayName(k.name) + " appears twice");
       }
     }
     std::string reason;
@@ -246,26 +242,23 @@ base::Status TableWriter::CreateTable(const std::vector<KeyColumn>& key,
   base::Status status = Exec(db_, sql);
   if (!status.ok()) return status.WithContext("creating table " + DisplayName(table_));
   for (size_t i = 0; i < cols.size(); ++i) {
-    TS_RETURN_IF_ERROR(InsertRegistry("primary_key", static_cast<int>(i), cols[i].mirror_name,
-                                      cols[i].source_name,
-                                      std::string(base::ValueTypeName(cols[i].type)),
-                                      reasons[i], ctx));
+    TS_RETURN_IF_ERROR(
+        InsertRegistry("primary_key", static_cast<int>(i), cols[i].mirror_name, cols[i].source_name,
+                       std::string(base::ValueTypeName(cols[i].type)), reasons[i], ctx));
   }
   key_ = std::move(cols);
   created_ = true;
   if (options_.fixed) {
     for (const std::string& name : options_.include) {
       if (attr_by_source_.count(name) != 0 || exclude_.count(name) != 0) continue;
-      TS_RETURN_IF_ERROR(ValidateIdentifier(
-          name, "column name of table " + DisplayName(table_)));
+      TS_RETURN_IF_ERROR(ValidateIdentifier(name, "column name of table " + DisplayName(table_)));
       TS_RETURN_IF_ERROR(AddColumn(name, ctx).status());
     }
   }
   return base::Status::Ok();
 }
 
-base::Status TableWriter::EnsureKey(const std::vector<KeyColumn>& key,
-                                    const WriteContext& ctx) {
+base::Status TableWriter::EnsureKey(const std::vector<KeyColumn>& key, const WriteContext& ctx) {
   if (!created_) return CreateTable(key, ctx);
   bool same = key.size() == key_.size();
   for (size_t i = 0; same && i < key.size(); ++i) {
@@ -280,7 +273,8 @@ base::Status TableWriter::EnsureKey(const std::vector<KeyColumn>& key,
   return base::FailedPreconditionError(
       "table " + DisplayName(table_) + " has primary key (" + have +
       ") which differs from the configured one; fix the configuration or run "
-      "`replicator resync --table " + table_ + "`");
+      "`replicator resync --table " +
+      table_ + "`");
 }
 
 base::Status TableWriter::CheckRecordKey(const base::Row& row, const WriteContext& ctx) {
@@ -288,9 +282,8 @@ base::Status TableWriter::CheckRecordKey(const base::Row& row, const WriteContex
     std::vector<KeyColumn> key;
     for (const base::Cell& cell : row.primary_key) {
       if (!cell.value) {
-        return base::InvalidArgumentError("table " + DisplayName(table_) +
-                                          ": primary-key cell " + DisplayName(cell.name) +
-                                          " has no value");
+        return base::InvalidArgumentError("table " + DisplayName(table_) + ": primary-key cell " +
+                                          DisplayName(cell.name) + " has no value");
       }
       key.push_back(KeyColumn{cell.name, cell.value->type});
     }
@@ -312,21 +305,18 @@ base::Status TableWriter::CheckRecordKey(const base::Row& row, const WriteContex
     got += (got.empty() ? "" : ", ") + DisplayName(c.name) + " " +
            (c.value ? std::string(base::ValueTypeName(c.value->type)) : "(no value)");
   }
-  return base::InvalidArgumentError("table " + DisplayName(table_) +
-                                    ": record primary key (" + got +
-                                    ") does not match the table's (" + have + ")");
+  return base::InvalidArgumentError("table " + DisplayName(table_) + ": record primary key (" +
+                                    got + ") does not match the table's (" + have + ")");
 }
 
-base::Result<int> TableWriter::AddColumn(const std::string& source_name,
-                                         const WriteContext& ctx) {
+base::Result<int> TableWriter::AddColumn(const std::string& source_name, const WriteContext& ctx) {
   std::string reason;
   std::string name = ChooseName(source_name, &reason, ctx);
   AttrCol col;
   col.mirror_name = name;
   col.source_name = source_name;
   col.quoted = QuoteIdentifier(name);
-  base::Status status =
-      Exec(db_, "ALTER TABLE " + quoted_table_ + " ADD COLUMN " + col.quoted);
+  base::Status status = Exec(db_, "ALTER TABLE " + quoted_table_ + " ADD COLUMN " + col.quoted);
   if (!status.ok()) {
     return status.WithContext("table " + DisplayName(table_) + ": adding column " +
                               DisplayName(name));
@@ -338,8 +328,7 @@ base::Result<int> TableWriter::AddColumn(const std::string& source_name,
   return ordinal;
 }
 
-base::Result<int> TableWriter::Resolve(const std::string& source_name,
-                                       const WriteContext& ctx) {
+base::Result<int> TableWriter::Resolve(const std::string& source_name, const WriteContext& ctx) {
   auto it = attr_by_source_.find(source_name);
   if (it != attr_by_source_.end()) return it->second;
   TS_RETURN_IF_ERROR(
@@ -365,9 +354,9 @@ void TableWriter::ApplyCell(const base::Cell& cell, int ordinal) {
       const base::Value& v = *cell.value;
       held.present = true;
       held.timestamp = cell.timestamp.value_or(0);
-      held.tag = v.type == base::ValueType::kBoolean ? ValueTag::kBoolean
+      held.tag = v.type == base::ValueType::kBoolean                         ? ValueTag::kBoolean
                  : (v.type == base::ValueType::kDouble && std::isnan(v.dbl)) ? ValueTag::kNaN
-                                                                              : ValueTag::kPlain;
+                                                                             : ValueTag::kPlain;
       values_[ordinal] = &v;
       dirty_[ordinal] = 1;
       return;
@@ -395,19 +384,18 @@ base::Status TableWriter::NoteTypes(const WriteContext& ctx) {
     col.types += base::ValueTypeName(type);
     if (!types_stmt_) {
       TS_ASSIGN_OR_RETURN(
-          types_stmt_,
-          Prepare(db_, "UPDATE _replicator_columns SET types = ?1, types_changed_run = "
-                       "CASE WHEN types = '' THEN types_changed_run ELSE ?2 END "
-                       "WHERE mirror_table = ?3 AND kind = 'attribute' AND position = ?4"));
+          types_stmt_, Prepare(db_,
+                               "UPDATE _replicator_columns SET types = ?1, types_changed_run = "
+                               "CASE WHEN types = '' THEN types_changed_run ELSE ?2 END "
+                               "WHERE mirror_table = ?3 AND kind = 'attribute' AND position = ?4"));
     }
     sqlite3_stmt* s = types_stmt_.get();
-    sqlite3_bind_text(s, 1, col.types.data(), static_cast<int>(col.types.size()),
-                      SQLITE_STATIC);
+    sqlite3_bind_text(s, 1, col.types.data(), static_cast<int>(col.types.size()), SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, ctx.run_id);
     sqlite3_bind_text(s, 3, table_.data(), static_cast<int>(table_.size()), SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, static_cast<int64_t>(i));
-    TS_RETURN_IF_ERROR(StepDone(db_, s, "table " + DisplayName(table_) +
-                                            ": recording a column type"));
+    TS_RETURN_IF_ERROR(
+        StepDone(db_, s, "table " + DisplayName(table_) + ": recording a column type"));
   }
   return base::Status::Ok();
 }
@@ -445,8 +433,8 @@ base::Result<sqlite3_stmt*> TableWriter::PutStmt() {
     for (const KeyCol& k : key_) add(QuoteIdentifier(k.mirror_name));
     for (const AttrCol& a : attrs_) add(a.quoted);
     add(QuoteIdentifier(kVersionColumn));
-    TS_ASSIGN_OR_RETURN(put_stmt_, Prepare(db_, "INSERT OR REPLACE INTO " + quoted_table_ +
-                                                    " (" + cols + ") VALUES (" + params + ")"));
+    TS_ASSIGN_OR_RETURN(put_stmt_, Prepare(db_, "INSERT OR REPLACE INTO " + quoted_table_ + " (" +
+                                                    cols + ") VALUES (" + params + ")"));
     put_stmt_attrs_ = attrs_.size();
   }
   return put_stmt_.get();
@@ -469,8 +457,8 @@ base::Status TableWriter::BindAndStep(sqlite3_stmt* s, const base::Row& row, boo
   if (rc == SQLITE_OK) {
     ++index;
     rc = blob_.empty() ? sqlite3_bind_null(s, index)
-                       : sqlite3_bind_blob(s, index, blob_.data(),
-                                           static_cast<int>(blob_.size()), SQLITE_STATIC);
+                       : sqlite3_bind_blob(s, index, blob_.data(), static_cast<int>(blob_.size()),
+                                           SQLITE_STATIC);
   }
   if (rc != SQLITE_OK) {
     sqlite3_clear_bindings(s);
@@ -563,8 +551,7 @@ base::Status TableWriter::Apply(const base::RowChange& change, const WriteContex
     if (rc == SQLITE_ROW) {
       exists = true;
       decoded = VersionCodec::Decode(sqlite3_column_blob(s, 0),
-                                     static_cast<size_t>(sqlite3_column_bytes(s, 0)), n,
-                                     &cells_);
+                                     static_cast<size_t>(sqlite3_column_bytes(s, 0)), n, &cells_);
     }
     sqlite3_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {

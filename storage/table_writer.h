@@ -34,7 +34,7 @@ class TableWriter {
   // Loads the table's registry from the file. `options` are this run's column options.
   // kFailedPrecondition if the registry and the file disagree (metadata without table).
   static base::Result<std::unique_ptr<TableWriter>> Load(sqlite3* db, std::string mirror_table,
-                                                        ColumnOptions options);
+                                                         ColumnOptions options);
 
   TableWriter(const TableWriter&) = delete;
   TableWriter& operator=(const TableWriter&) = delete;
@@ -104,13 +104,13 @@ class TableWriter {
   std::vector<KeyCol> key_;
   std::vector<AttrCol> attrs_;
   std::unordered_map<std::string, int> attr_by_source_;  // -1: ignored
-  std::unordered_set<std::string> used_names_;          // folded mirror names
+  std::unordered_set<std::string> used_names_;           // folded mirror names
 
   Stmt put_stmt_;  // INSERT OR REPLACE of every column
   size_t put_stmt_attrs_ = 0;
   Stmt select_stmt_;  // the _replicator column of one row
   Stmt delete_stmt_;
-  Stmt types_stmt_;  // registry type update
+  Stmt types_stmt_;                                     // registry type update
   std::unordered_map<std::string, Stmt> update_stmts_;  // by set of changed ordinals
 
   // Scratch of the record being applied (reused, no allocation per row).

@@ -20,9 +20,12 @@ constexpr int64_t kStartGraceMs = 5 * 60 * 1000;  // §3.3: [now - retention + 5
 
 std::string TunnelTypeName(pb::TunnelType t) {
   switch (t) {
-    case pb::BaseData: return "BaseData";
-    case pb::Stream: return "Stream";
-    case pb::BaseAndStream: return "BaseAndStream";
+    case pb::BaseData:
+      return "BaseData";
+    case pb::Stream:
+      return "Stream";
+    case pb::BaseAndStream:
+      return "BaseAndStream";
   }
   return "BaseAndStream";
 }
@@ -72,18 +75,22 @@ int64_t FirstIndexAtOrAfter(const Partition& p, int64_t ns) {
 
 std::string_view ChannelStateName(EmulatedTunnel::ChannelState s) {
   switch (s) {
-    case EmulatedTunnel::ChannelState::kWait: return "WAIT";
-    case EmulatedTunnel::ChannelState::kOpen: return "OPEN";
-    case EmulatedTunnel::ChannelState::kClosing: return "CLOSING";
-    case EmulatedTunnel::ChannelState::kClose: return "CLOSE";
-    case EmulatedTunnel::ChannelState::kTerminated: return "TERMINATED";
+    case EmulatedTunnel::ChannelState::kWait:
+      return "WAIT";
+    case EmulatedTunnel::ChannelState::kOpen:
+      return "OPEN";
+    case EmulatedTunnel::ChannelState::kClosing:
+      return "CLOSING";
+    case EmulatedTunnel::ChannelState::kClose:
+      return "CLOSE";
+    case EmulatedTunnel::ChannelState::kTerminated:
+      return "TERMINATED";
   }
   return "WAIT";
 }
 
-MaybeError EmulatedTunnel::Create(const pb::Tunnel& spec, std::string tunnel_id,
-                                  const Table& table, const TunnelEnv& env,
-                                  std::unique_ptr<EmulatedTunnel>* out) {
+MaybeError EmulatedTunnel::Create(const pb::Tunnel& spec, std::string tunnel_id, const Table& table,
+                                  const TunnelEnv& env, std::unique_ptr<EmulatedTunnel>* out) {
   auto t = std::make_unique<EmulatedTunnel>();
   t->id_ = std::move(tunnel_id);
   t->name_ = spec.tunnel_name();
@@ -124,8 +131,8 @@ MaybeError EmulatedTunnel::Create(const pb::Tunnel& spec, std::string tunnel_id,
     const int64_t start_ms = start_ns / kNsPerMs;
     std::vector<int> roots;
     for (const Partition& p : table.partitions()) {
-      bool alive = latest ? p.live
-                          : (p.created_ms <= start_ms && (p.live || p.sealed_ms > start_ms));
+      bool alive =
+          latest ? p.live : (p.created_ms <= start_ms && (p.live || p.sealed_ms > start_ms));
       if (alive) roots.push_back(p.index);
     }
     std::vector<int> todo;
@@ -386,14 +393,12 @@ MaybeError EmulatedTunnel::Checkpoint(const pb::CheckpointRequest& req, const Ta
   if (auto e = FindChannel(req.channel_id(), &ch)) return e;
   bool holds = ch->owner == client->id || (ch->owner.empty() && ch->last_owner == client->id);
   if (!holds) {
-    return ParameterInvalid("channel '" + ch->id + "' is not held by client '" + client->id +
-                            "'");
+    return ParameterInvalid("channel '" + ch->id + "' is not held by client '" + client->id + "'");
   }
   if (req.sequence_number() != ch->sequence + 1) {
     return ServiceError{400, std::string(errors::kSequenceNumberNotMatch),
-                        "sequence number mismatch: expected " +
-                            std::to_string(ch->sequence + 1) + ", got " +
-                            std::to_string(req.sequence_number())};
+                        "sequence number mismatch: expected " + std::to_string(ch->sequence + 1) +
+                            ", got " + std::to_string(req.sequence_number())};
   }
   Position pos;
   if (auto e = ParseToken(*ch, table, req.checkpoint(), &pos)) return e;
@@ -411,8 +416,7 @@ MaybeError EmulatedTunnel::ReadRecords(const pb::ReadRecordsRequest& req, const 
   if (auto e = FindChannel(req.channel_id(), &ch)) return e;
   if (ch->owner != client->id ||
       (ch->state != ChannelState::kOpen && ch->state != ChannelState::kClosing)) {
-    return ParameterInvalid("channel '" + ch->id + "' is not open for client '" + client->id +
-                            "'");
+    return ParameterInvalid("channel '" + ch->id + "' is not open for client '" + client->id + "'");
   }
   if (req.token() == kFinishedToken) {
     return ParameterInvalid("channel '" + ch->id + "' is finished: nothing to read");
@@ -522,8 +526,7 @@ std::string EmulatedTunnel::BaseToken(const Channel& ch, int64_t index) const {
   return EncodeToken(c);
 }
 
-std::string EmulatedTunnel::StreamToken(const Channel& ch, int64_t index,
-                                        int64_t issue_ms) const {
+std::string EmulatedTunnel::StreamToken(const Channel& ch, int64_t index, int64_t issue_ms) const {
   pb::TokenContentV2 c;
   c.set_iterator("p" + std::to_string(ch.partition) + "." + std::to_string(index));
   c.set_timestamp(issue_ms);
@@ -583,8 +586,7 @@ int64_t EmulatedTunnel::StreamEnd(const Channel& ch, const Table& table, int64_t
   return p.live ? -1 : p.end_index();
 }
 
-void EmulatedTunnel::OnSplit(int parent, const std::vector<int>& children,
-                             const TunnelEnv& env) {
+void EmulatedTunnel::OnSplit(int parent, const std::vector<int>& children, const TunnelEnv& env) {
   auto it = channels_.find(StreamChannelId(parent));
   if (it == channels_.end() || it->second.kind != ChannelKind::kStream) return;
   for (int child : children) AddStreamChannel(child, {StreamChannelId(parent)}, 0, env.now_ms);
@@ -657,9 +659,9 @@ void EmulatedTunnel::Rpo(const Table* table, std::string* rpo_infos,
                           .dump();
 }
 
-base::Result<RowStore> EmulatedTunnel::RowsAt(
-    const Table& table, const std::map<std::string, std::string>& checkpoints,
-    const TunnelEnv& env) const {
+base::Result<RowStore> EmulatedTunnel::RowsAt(const Table& table,
+                                              const std::map<std::string, std::string>& checkpoints,
+                                              const TunnelEnv& env) const {
   std::map<std::string, Position> given;
   for (const auto& [id, token] : checkpoints) {
     auto it = channels_.find(id);
@@ -694,8 +696,8 @@ base::Result<RowStore> EmulatedTunnel::RowsAt(
     }
     for (const std::string& parent : ch.parents) {
       if (!finished(parent)) {
-        return base::AbortedError("channel '" + id + "' has progress while its parent '" +
-                                  parent + "' is unfinished");
+        return base::AbortedError("channel '" + id + "' has progress while its parent '" + parent +
+                                  "' is unfinished");
       }
     }
   }
@@ -709,9 +711,9 @@ base::Result<RowStore> EmulatedTunnel::RowsAt(
     const std::vector<StoredRowPtr>& entries = snapshot_.at(id);
     int64_t n = pos.finished ? static_cast<int64_t>(entries.size()) : pos.index;
     for (int64_t i = 0; i < n; ++i) {
-      base::Status s = DecodePlainBufferRow(
-          entries[static_cast<size_t>(i)]->base_record.plainbuffer(), PlainBufferContext::kRecord,
-          &row);
+      base::Status s =
+          DecodePlainBufferRow(entries[static_cast<size_t>(i)]->base_record.plainbuffer(),
+                               PlainBufferContext::kRecord, &row);
       if (!s.ok()) return base::InternalError("rows_at: " + s.message());
       store.Apply(base::ActionType::kPutRow, row);
     }
@@ -736,8 +738,8 @@ base::Result<RowStore> EmulatedTunnel::RowsAt(
       if (e == nullptr) {
         return base::NotFoundError("records of channel '" + id + "' before its token are trimmed");
       }
-      base::Status s = DecodePlainBufferRow(e->record.plainbuffer(), PlainBufferContext::kRecord,
-                                            &row);
+      base::Status s =
+          DecodePlainBufferRow(e->record.plainbuffer(), PlainBufferContext::kRecord, &row);
       if (!s.ok()) return base::InternalError("rows_at: " + s.message());
       store.Apply(e->action, row);
     }

@@ -24,7 +24,7 @@ namespace tablestore::tunnel::emulator {
 
 // What a tunnel needs from its surroundings on each call.
 struct TunnelEnv {
-  int64_t now_ms = 0;        // emulator clock
+  int64_t now_ms = 0;                                // emulator clock
   std::chrono::steady_clock::time_point steady_now;  // real monotonic time
   int64_t retention_ms = 0;
   size_t page_max_records = 1000;
@@ -47,7 +47,7 @@ class EmulatedTunnel {
     std::string last_owner;  // client that last released it
     std::string checkpoint;  // stored token
     int64_t sequence = 0;
-    bool suspended = false;  // Schedule(CLOSING)
+    bool suspended = false;            // Schedule(CLOSING)
     std::vector<std::string> parents;  // stream channels that must terminate first
     int64_t start_index = 0;           // stream: first partition stream index
     int64_t start_ms = 0;              // stream: issue time of the initial token
@@ -83,13 +83,12 @@ class EmulatedTunnel {
   MaybeError Shutdown(const pb::ShutdownRequest& req, const TunnelEnv& env);
   MaybeError GetCheckpoint(const pb::GetCheckpointRequest& req, const TunnelEnv& env,
                            pb::GetCheckpointResponse* resp);
-  MaybeError Checkpoint(const pb::CheckpointRequest& req, const Table& table,
-                        const TunnelEnv& env);
+  MaybeError Checkpoint(const pb::CheckpointRequest& req, const Table& table, const TunnelEnv& env);
   // Fills `*page` with a serialized ReadRecordsResponse. If `corrupt` is set and the page
   // has records, one byte of one record is flipped (`*corrupted` = true).
   MaybeError ReadRecords(const pb::ReadRecordsRequest& req, const Table& table,
-                         const TunnelEnv& env, std::optional<uint64_t> corrupt,
-                         std::string* page, bool* corrupted);
+                         const TunnelEnv& env, std::optional<uint64_t> corrupt, std::string* page,
+                         bool* corrupted);
   MaybeError Schedule(const pb::ScheduleRequest& req, const TunnelEnv& env);
 
   void Describe(const Table* table, const std::string& instance,

@@ -31,8 +31,8 @@ EncodedRecord EncodeRecordEntry(base::ActionType action, const base::Row& row) {
   pb.clear();
   EncodePlainBufferRow(row, &pb);
   // Record { 1: action_type (varint), 2: record (bytes) }.
-  size_t record_len = 1 + VarintSize(static_cast<uint64_t>(action)) + 1 + VarintSize(pb.size()) +
-                      pb.size();
+  size_t record_len =
+      1 + VarintSize(static_cast<uint64_t>(action)) + 1 + VarintSize(pb.size()) + pb.size();
   EncodedRecord out;
   out.wire.reserve(1 + VarintSize(record_len) + record_len);
   out.wire.push_back(0x0a);

@@ -72,13 +72,17 @@ void ShutdownConnections(int port) {
 
 }  // namespace
 
-HttpServer::HttpServer(const EmulatorOptions& options, TunnelService* service,
-                       Authenticator* auth, FaultInjector* faults, ControlApi* control)
-    : options_(options), service_(service), auth_(auth), faults_(faults), control_(control),
+HttpServer::HttpServer(const EmulatorOptions& options, TunnelService* service, Authenticator* auth,
+                       FaultInjector* faults, ControlApi* control)
+    : options_(options),
+      service_(service),
+      auth_(auth),
+      faults_(faults),
+      control_(control),
       server_(std::make_unique<httplib::Server>()),
-      request_id_prefix_(std::random_device{}() ^
-                         static_cast<uint64_t>(
-                             std::chrono::steady_clock::now().time_since_epoch().count())) {}
+      request_id_prefix_(
+          std::random_device{}() ^
+          static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -87,7 +91,8 @@ std::string HttpServer::NewRequestId() {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx",
                 static_cast<unsigned>(request_id_prefix_ >> 32),
-                static_cast<unsigned>((request_id_prefix_ >> 16) & 0xffff), 0x4000u | static_cast<unsigned>(request_id_prefix_ & 0x0fff),
+                static_cast<unsigned>((request_id_prefix_ >> 16) & 0xffff),
+                0x4000u | static_cast<unsigned>(request_id_prefix_ & 0x0fff),
                 static_cast<unsigned>(0x8000 | ((n >> 48) & 0x3fff)),
                 static_cast<unsigned long long>(n & 0xffffffffffffULL));  // NOLINT
   return buf;
@@ -109,14 +114,15 @@ base::Status HttpServer::Start() {
   server_->Delete(".*", dispatch);
   server_->Patch(".*", dispatch);
   server_->Options(".*", dispatch);
-  server_->set_error_handler(httplib::Server::HandlerWithResponse(
-      [this](const httplib::Request& req, httplib::Response& res) {
+  server_->set_error_handler(httplib::Server::HandlerWithResponse([this](
+                                                                      const httplib::Request& req,
+                                                                      httplib::Response& res) {
     if (!res.has_header("x-ots-requestid")) res.set_header("x-ots-requestid", NewRequestId());
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     if (StartsWith(req.path, "/admin")) {
-      res.set_content(R"({"error": "bad_request", "message": "HTTP )" +
-                          std::to_string(res.status) + "\"}",
-                      "application/json");
+      res.set_content(
+          R"({"error": "bad_request", "message": "HTTP )" + std::to_string(res.status) + "\"}",
+          "application/json");
       return httplib::Server::HandlerResponse::Handled;
     }
     switch (res.status) {
@@ -213,8 +219,8 @@ void HttpServer::HandleTunnel(const httplib::Request& req, httplib::Response& re
         shutdown(fd, SHUT_RDWR);
       }
       // Whatever httplib writes now fails; if the socket was not found, abort after headers.
-      res.set_content_provider(
-          1, "text/plain", [](size_t, size_t, httplib::DataSink&) { return false; });
+      res.set_content_provider(1, "text/plain",
+                               [](size_t, size_t, httplib::DataSink&) { return false; });
       return;
     }
     case Fault::kSlow:

@@ -164,11 +164,13 @@ int main(int argc, char** argv) {
   app.add_option("--retention", retention, "stream retention, e.g. 7d (default 7d)");
   app.add_option("--max-timestamp-deviation", ts_deviation,
                  "refuse cell timestamps further from the clock (default 1d)");
-  app.add_option("--seed", seed, "seed of tunnel and client ids (default: random; 0 with --fixed-clock)");
+  app.add_option("--seed", seed,
+                 "seed of tunnel and client ids (default: random; 0 with --fixed-clock)");
   app.add_option("--http-threads", http_threads, "HTTP worker threads (default 64)");
   app.add_flag("--log-requests", log_requests, "log one line per request on stderr");
-  app.add_flag("--no-response-md5", no_response_md5,
-               "omit x-ots-contentmd5 from answers (optional for clients; saves CPU in benchmarks)");
+  app.add_flag(
+      "--no-response-md5", no_response_md5,
+      "omit x-ots-contentmd5 from answers (optional for clients; saves CPU in benchmarks)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -205,7 +207,8 @@ int main(int argc, char** argv) {
   if (fixed_clock) o.fixed_clock_ms = *fixed_clock;
   if (page_records) o.page_max_records = *page_records;
   if (page_bytes) o.page_max_bytes = *page_bytes;
-  if (!retention.empty()) o.retention = std::chrono::milliseconds(Duration("--retention", retention));
+  if (!retention.empty())
+    o.retention = std::chrono::milliseconds(Duration("--retention", retention));
   if (!ts_deviation.empty()) {
     o.max_timestamp_deviation =
         std::chrono::milliseconds(Duration("--max-timestamp-deviation", ts_deviation));

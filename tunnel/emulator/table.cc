@@ -120,7 +120,8 @@ base::Result<std::unique_ptr<Table>> Table::Create(const TableSpec& spec, int64_
   std::set<std::string> seen;
   for (const PrimaryKeyColumn& c : spec.primary_key) {
     if (!IsValidName(c.name)) {
-      return base::InvalidArgumentError("primary key column names must be non-empty UTF-8 without NUL");
+      return base::InvalidArgumentError(
+          "primary key column names must be non-empty UTF-8 without NUL");
     }
     if (!seen.insert(c.name).second) {
       return base::InvalidArgumentError("duplicate primary key column '" + c.name + "'");
@@ -188,8 +189,8 @@ base::Status Table::Validate(const std::vector<base::RowChange>& changes, int64_
     for (size_t k = 0; k < pk_.size(); ++k) {
       const base::Cell& c = row.primary_key[k];
       if (c.name != pk_[k].name) {
-        return ChangeError(i, "primary key column " + std::to_string(k) + " must be '" +
-                                  pk_[k].name + "'");
+        return ChangeError(
+            i, "primary key column " + std::to_string(k) + " must be '" + pk_[k].name + "'");
       }
       if (!c.value || c.value->type != pk_[k].type) {
         return ChangeError(i, "primary key column '" + pk_[k].name + "' must be a " +
@@ -215,7 +216,8 @@ base::Status Table::Validate(const std::vector<base::RowChange>& changes, int64_
         case CellOp::kPut:
           if (!c.value) return ChangeError(i, "put cell '" + c.name + "' needs a value");
           if (!IsAttributeType(c.value->type)) {
-            return ChangeError(i, "cell '" + c.name + "' has a value type not allowed in attributes");
+            return ChangeError(i,
+                               "cell '" + c.name + "' has a value type not allowed in attributes");
           }
           break;
         case CellOp::kDeleteOneVersion:
@@ -242,8 +244,7 @@ base::Status Table::Validate(const std::vector<base::RowChange>& changes, int64_
         if (ts < 0 || (ts > now_ms ? ts - now_ms : now_ms - ts) > max_deviation_ms) {
           return ChangeError(i, "cell '" + c.name + "' timestamp " + std::to_string(ts) +
                                     " is more than " + std::to_string(max_deviation_ms) +
-                                    " ms from the emulator clock (" + std::to_string(now_ms) +
-                                    ")");
+                                    " ms from the emulator clock (" + std::to_string(now_ms) + ")");
         }
       }
     }
@@ -306,16 +307,16 @@ base::Result<std::vector<int>> Table::Split(int partition, int64_t now_ms) {
   if (distinct.size() >= 2) {
     mid = distinct[distinct.size() / 2];
   } else if (type == ValueType::kInteger) {
-    Int128 lo = parent.lower ? Int128(parent.lower->integer)
-                             : Int128(std::numeric_limits<int64_t>::min());
+    Int128 lo =
+        parent.lower ? Int128(parent.lower->integer) : Int128(std::numeric_limits<int64_t>::min());
     Int128 hi = parent.upper ? Int128(parent.upper->integer)
                              : Int128(std::numeric_limits<int64_t>::max()) + 1;
     if (hi - lo >= 2) mid = Value::Integer(static_cast<int64_t>(lo + (hi - lo) / 2));
   } else {
     std::string lo = parent.lower ? parent.lower->bytes : std::string();
     for (const char* suffix : {"M", "0", "\x01"}) {
-      Value cand = type == ValueType::kString ? Value::String(lo + suffix)
-                                              : Value::Binary(lo + suffix);
+      Value cand =
+          type == ValueType::kString ? Value::String(lo + suffix) : Value::Binary(lo + suffix);
       if (!parent.upper || ComparePkValue(cand, *parent.upper) < 0) {
         mid = cand;
         break;

@@ -7,9 +7,9 @@ namespace tablestore::tunnel::emulator {
 namespace {
 
 constexpr std::string_view kOperations[] = {
-    "create",     "delete",   "list",       "describe",      "connect",
-    "heartbeat",  "shutdown", "getcheckpoint", "checkpoint", "readrecords",
-    "getrpo",     "getrpobyoffset", "schedule"};
+    "create",    "delete",         "list",          "describe",   "connect",
+    "heartbeat", "shutdown",       "getcheckpoint", "checkpoint", "readrecords",
+    "getrpo",    "getrpobyoffset", "schedule"};
 
 template <class Req>
 bool Parse(std::string_view body, Req* req) {
@@ -48,8 +48,8 @@ ServiceReply NoTunnel(const std::string& id) {
 TunnelService::TunnelService(const EmulatorOptions& options, EmulatorClock* clock)
     : options_(options), clock_(clock) {
   base::MutexLock lock(&mu_);
-  uint64_t seed = options.seed ? *options.seed
-                               : (options.fixed_clock_ms ? 0 : std::random_device{}());
+  uint64_t seed =
+      options.seed ? *options.seed : (options.fixed_clock_ms ? 0 : std::random_device{}());
   rng_.seed(seed);
 }
 
@@ -81,8 +81,7 @@ EmulatedTunnel* TunnelService::FindTunnel(const std::string& id) {
   return it == tunnels_.end() ? nullptr : it->second.get();
 }
 
-EmulatedTunnel* TunnelService::FindTunnelByName(const std::string& table,
-                                                const std::string& name) {
+EmulatedTunnel* TunnelService::FindTunnelByName(const std::string& table, const std::string& name) {
   for (auto& [id, t] : tunnels_) {
     if (t->table_name() == table && t->name() == name) return t.get();
   }
@@ -94,9 +93,9 @@ std::string TunnelService::NewTunnelId() {
   a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
   b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(a >> 32), static_cast<unsigned>((a >> 16) & 0xffff),
-                static_cast<unsigned>(a & 0xffff), static_cast<unsigned>(b >> 48),
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
+                static_cast<unsigned>(b >> 48),
                 static_cast<unsigned long long>(b & 0xffffffffffffULL));  // NOLINT
   return buf;
 }
@@ -124,9 +123,9 @@ ServiceReply TunnelService::Create(std::string_view body) {
   }
   if (spec.tunnel_name().empty()) return Err(ParameterInvalid("tunnel_name is empty"));
   if (FindTunnelByName(spec.table_name(), spec.tunnel_name()) != nullptr) {
-    return Err(ServiceError{409, std::string(errors::kTunnelExist),
-                            "tunnel '" + spec.tunnel_name() + "' already exists on table '" +
-                                spec.table_name() + "'"});
+    return Err(ServiceError{
+        409, std::string(errors::kTunnelExist),
+        "tunnel '" + spec.tunnel_name() + "' already exists on table '" + spec.table_name() + "'"});
   }
   TunnelEnv env = Env();
   std::unique_ptr<EmulatedTunnel> tunnel;
@@ -218,10 +217,8 @@ std::optional<ServiceReply> TunnelService::Prepare(const std::string& id, bool e
 ServiceReply TunnelService::TunnelOp(std::string_view op, std::string_view body,
                                      std::optional<uint64_t> corrupt) {
   TunnelEnv env = Env();
-  auto prepare = [&](const std::string& id, bool expiry_fatal, EmulatedTunnel** t,
-                     Table** table) REQUIRES(mu_) {
-    return Prepare(id, expiry_fatal, env, t, table);
-  };
+  auto prepare = [&](const std::string& id, bool expiry_fatal, EmulatedTunnel** t, Table** table)
+                     REQUIRES(mu_) { return Prepare(id, expiry_fatal, env, t, table); };
   EmulatedTunnel* t = nullptr;
   Table* table = nullptr;
   if (op == "connect") {
@@ -314,8 +311,7 @@ base::Result<int> TunnelService::ApplyChanges(const std::string& name,
   Table* t = FindTable(name);
   if (t == nullptr) return base::NotFoundError("table '" + name + "' does not exist");
   int64_t now_us = clock_->NowMicros();
-  TS_RETURN_IF_ERROR(
-      t->Validate(changes, now_us / 1000, options_.max_timestamp_deviation.count()));
+  TS_RETURN_IF_ERROR(t->Validate(changes, now_us / 1000, options_.max_timestamp_deviation.count()));
   int n = static_cast<int>(changes.size());
   t->Apply(std::move(changes), now_us);
   return n;
@@ -344,8 +340,8 @@ base::Result<RowStore> TunnelService::RowsAtLocked(
   EmulatedTunnel* t = FindTunnel(tunnel_id);
   if (t == nullptr) return base::NotFoundError("tunnel '" + tunnel_id + "' does not exist");
   if (t->table_name() != table) {
-    return base::InvalidArgumentError("tunnel '" + tunnel_id + "' is on table '" +
-                                      t->table_name() + "', not '" + table + "'");
+    return base::InvalidArgumentError("tunnel '" + tunnel_id + "' is on table '" + t->table_name() +
+                                      "', not '" + table + "'");
   }
   Table* tab = FindTable(table);
   if (tab == nullptr) return base::NotFoundError("table '" + table + "' does not exist");

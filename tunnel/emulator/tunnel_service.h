@@ -56,11 +56,10 @@ class TunnelService {
   base::Result<int> ApplyChanges(const std::string& table, std::vector<base::RowChange> changes);
   base::Result<std::vector<base::Row>> DumpRows(const std::string& table);
   base::Result<std::string> DumpRowsJsonLines(const std::string& table);
-  base::Result<std::vector<base::Row>> RowsAt(const std::string& tunnel_id,
-                                              const std::string& table,
-                                              const std::map<std::string, std::string>& checkpoints);
-  base::Result<std::string> RowsAtJsonLines(const std::string& tunnel_id,
-                                            const std::string& table,
+  base::Result<std::vector<base::Row>> RowsAt(
+      const std::string& tunnel_id, const std::string& table,
+      const std::map<std::string, std::string>& checkpoints);
+  base::Result<std::string> RowsAtJsonLines(const std::string& tunnel_id, const std::string& table,
                                             const std::map<std::string, std::string>& checkpoints);
   base::Result<std::vector<int>> Split(const std::string& table, int partition);
   // REQUIRES: delta_ms >= 0. Returns the new emulator time (ms); trims the streams.
@@ -79,8 +78,7 @@ class TunnelService {
   // either way it must belong to `table` (and carry `name` when given).
   MaybeError FindRequestedTunnel(const std::string& table, const std::string& name,
                                  const std::string& id, EmulatedTunnel** out) REQUIRES(mu_);
-  EmulatedTunnel* FindTunnelByName(const std::string& table, const std::string& name)
-      REQUIRES(mu_);
+  EmulatedTunnel* FindTunnelByName(const std::string& table, const std::string& name) REQUIRES(mu_);
   std::string NewTunnelId() REQUIRES(mu_);
   base::Result<RowStore> RowsAtLocked(const std::string& tunnel_id, const std::string& table,
                                       const std::map<std::string, std::string>& checkpoints)
@@ -90,8 +88,8 @@ class TunnelService {
   ServiceReply List(std::string_view body) REQUIRES(mu_);
   ServiceReply Describe(std::string_view body) REQUIRES(mu_);
   ServiceReply Delete(std::string_view body) REQUIRES(mu_);
-  ServiceReply TunnelOp(std::string_view op, std::string_view body,
-                        std::optional<uint64_t> corrupt) REQUIRES(mu_);
+  ServiceReply TunnelOp(std::string_view op, std::string_view body, std::optional<uint64_t> corrupt)
+      REQUIRES(mu_);
   ServiceReply GetRpo(std::string_view body, bool by_offset) REQUIRES(mu_);
   // Looks a tunnel up, refreshes it, and refuses an expired one if `expiry_fatal` (§4.1).
   std::optional<ServiceReply> Prepare(const std::string& id, bool expiry_fatal,

@@ -20,8 +20,7 @@ base::Result<base::RowChange> DecodeRecord(const pb::Record& record, int index);
 
 // Decodes every record of a page, appending to `*out` (the page's records in order). On
 // error nothing is appended: a page is applied entirely or not at all.
-base::Status DecodeRecords(const pb::ReadRecordsResponse& page,
-                           std::vector<base::RowChange>* out);
+base::Status DecodeRecords(const pb::ReadRecordsResponse& page, std::vector<base::RowChange>* out);
 
 // Replaces the content of `*out` with the page's records, decoding into the RowChanges it
 // already holds so their vectors and strings are reused (the fast path of a reader that

@@ -17,7 +17,7 @@
 namespace tablestore::base {
 class Clock;
 class CancelToken;
-}
+}  // namespace tablestore::base
 
 namespace tablestore::tunnel {
 

@@ -48,8 +48,7 @@ class ChannelProcessor {
   // (the channel is re-read from the last checkpoint); the checkpoint never passes it.
   // kAborted means "token_in did not match the stored checkpoint" (a duplicate or
   // out-of-order batch): the channel restarts from the checkpoint store's token.
-  virtual base::Status Process(const ChannelContext& context,
-                               std::vector<Record>& records) = 0;
+  virtual base::Status Process(const ChannelContext& context, std::vector<Record>& records) = 0;
   // The channel is closing (given up, finished, or the worker stops).
   virtual void Shutdown(const ChannelContext& /*context*/) {}
 };
@@ -64,8 +63,7 @@ class ChannelProcessorFactory {
 // a custom value handed to both through ChannelContext.
 class SimpleProcessFactory : public ChannelProcessorFactory {
  public:
-  using ProcessFunc =
-      std::function<base::Status(const ChannelContext&, std::vector<Record>&)>;
+  using ProcessFunc = std::function<base::Status(const ChannelContext&, std::vector<Record>&)>;
   using ShutdownFunc = std::function<void(const ChannelContext&)>;
 
   explicit SimpleProcessFactory(ProcessFunc process, ShutdownFunc shutdown = nullptr,
@@ -102,14 +100,14 @@ class CheckpointStore {
 // docs/worker.md; Validate() rejects nonsense values.
 struct TunnelWorkerConfig {
   std::shared_ptr<ChannelProcessorFactory> processor_factory;  // required
-  std::shared_ptr<CheckpointStore> checkpoint_store;          // null: service checkpoints
+  std::shared_ptr<CheckpointStore> checkpoint_store;           // null: service checkpoints
 
   std::chrono::milliseconds heartbeat_interval{30'000};
   std::chrono::milliseconds heartbeat_timeout{300'000};
-  std::string client_tag;         // empty: the host name
-  int max_channel_parallel = 0;   // 0: unlimited
+  std::string client_tag;        // empty: the host name
+  int max_channel_parallel = 0;  // 0: unlimited
   std::chrono::milliseconds checkpoint_interval{10'000};
-  int read_ahead_pages = 2;       // pages fetched ahead of the one being processed
+  int read_ahead_pages = 2;  // pages fetched ahead of the one being processed
   // Stream channel polling backoff (§5.7): starts at `stream_backoff_initial`, multiplied
   // by `stream_backoff_multiplier` on each non-full page, capped at `stream_backoff_max`;
   // a full page (may_more_record) resets it and reads again at once.

@@ -16,8 +16,8 @@ namespace {
 // server closes the connection (empty when it was reset before answering).
 std::string RawExchange(int port, const std::string& instance, const std::string& path,
                         const std::string& body) {
-  HeaderList h = SignRequest(SigningInput{path, body, kAk, kSk, "", instance,
-                                          kApiVersionGo, "", std::chrono::system_clock::now()});
+  HeaderList h = SignRequest(SigningInput{path, body, kAk, kSk, "", instance, kApiVersionGo, "",
+                                          std::chrono::system_clock::now()});
   std::string req = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   for (const auto& [k, v] : h) req += k + ": " + v + "\r\n";
   req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -195,7 +195,8 @@ TEST(EmulatorFaults, SeededSequenceIsDeterministic) {
     f.server_unavailable = 0.5;
     EXPECT_TRUE(h.emu->SetFaults(f).ok());
     std::string pattern;
-    for (int i = 0; i < 40; ++i) pattern += h.client->Post("/tunnel/list", "").status == 200 ? '.' : 'x';
+    for (int i = 0; i < 40; ++i)
+      pattern += h.client->Post("/tunnel/list", "").status == 200 ? '.' : 'x';
     return pattern;
   };
   std::string first = run();
