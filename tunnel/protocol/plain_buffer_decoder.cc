@@ -86,6 +86,11 @@ const char* ValueTypeWireName(uint8_t t) {
 }
 
 // Single-use cursor over one buffer. Thread-compatible.
+//
+// The row and cell readers work on a local cursor `p` (passed by reference into functions
+// that are always inlined) rather than on the member: the decoder writes bytes into
+// strings, and a char store may alias any member, which would force the compiler to reload
+// and store a member cursor around every such write.
 class Decoder {
  public:
   Decoder(std::string_view bytes, PlainBufferContext context)
@@ -103,19 +108,25 @@ class Decoder {
   Status AfterLastRow() const;
 
  private:
-  // Inlined into ReadRow's two loops, specialised for key and attribute cells.
-  [[gnu::always_inline]] inline Status ReadCell(bool primary_key, Cell* cell);
-  // Reads the value at the cursor, `value_len` bytes that are known to be in the buffer.
-  // Folds the value bytes (type byte and payload) into *crc.
-  [[gnu::always_inline]] inline Status ReadValue(bool primary_key, const uint8_t* len_pos,
-                                                 uint32_t value_len, Value* v, uint8_t* crc);
+  // Inlined into ReadRow's two loops, specialised for key and attribute cells. `p` is the
+  // cursor, at TAG_CELL; on success it is past the cell.
+  [[gnu::always_inline]] inline Status ReadCell(bool primary_key, const uint8_t*& p,
+                                                Cell* cell) const;
+  // Reads the value at `p`, `value_len` bytes that are known to be in the buffer. Does not
+  // move `p`.
+  [[gnu::always_inline]] inline Status ReadValue(bool primary_key, const uint8_t* p,
+                                                 const uint8_t* len_pos, uint32_t value_len,
+                                                 Value* v) const;
   [[gnu::cold, gnu::noinline]] Status ValueLengthMismatch(const uint8_t* len_pos,
                                                           uint32_t value_len, uint8_t type,
                                                           uint64_t expected) const;
-  [[gnu::cold, gnu::noinline]] Status ValueTypeNotAllowed(uint8_t type, const char* where) const;
-  Status ReadExtension(Row* row);
+  [[gnu::cold, gnu::noinline]] Status ValueTypeNotAllowed(const uint8_t* at, uint8_t type,
+                                                          const char* where) const;
+  // Reads the extension at `p` (TAG_EXTENSION); on success *next is past it. Out of line:
+  // `p` is a copy so that the caller's cursor stays in a register.
+  Status ReadExtension(const uint8_t* p, const uint8_t** next, Row* row) const;
 
-  size_t Remaining() const { return static_cast<size_t>(end_ - p_); }
+  size_t Remaining(const uint8_t* p) const { return static_cast<size_t>(end_ - p); }
   size_t Offset(const uint8_t* p) const { return static_cast<size_t>(p - begin_); }
 
   // "PlainBuffer: <what> at offset <n>[ (<detail>)]".
@@ -125,13 +136,15 @@ class Decoder {
     if (!detail.empty()) msg += " (" + detail + ")";
     return base::DataLossError(std::move(msg));
   }
-  [[gnu::cold, gnu::noinline]] Status Truncated(const char* field, size_t need) const {
+  [[gnu::cold, gnu::noinline]] Status Truncated(const uint8_t* at, const char* field,
+                                                size_t need) const {
     return Error(
-        p_, "truncated input: " + std::string(field) + " missing",
-        "needs " + std::to_string(need) + " byte(s), " + std::to_string(Remaining()) + " left");
+        at, "truncated input: " + std::string(field) + " missing",
+        "needs " + std::to_string(need) + " byte(s), " + std::to_string(Remaining(at)) + " left");
   }
-  [[gnu::cold, gnu::noinline]] Status UnexpectedTag(const char* expected, uint8_t tag) const {
-    return Error(p_, std::string("unexpected tag ") + Hex8(*p_),
+  [[gnu::cold, gnu::noinline]] Status UnexpectedTag(const uint8_t* at, const char* expected,
+                                                    uint8_t tag) const {
+    return Error(at, std::string("unexpected tag ") + Hex8(*at),
                  std::string("expected ") + expected + " " + Hex8(tag));
   }
   [[gnu::cold, gnu::noinline]] Status LengthOutOfRange(const char* field, const uint8_t* at,
@@ -152,7 +165,7 @@ class Decoder {
 };
 
 Status Decoder::ReadHeader() {
-  if (Remaining() < 4) return Truncated("header", 4);
+  if (Remaining(p_) < 4) return Truncated(p_, "header", 4);
   const uint32_t header = wire::LoadU32(p_);
   if (header != wire::kHeader) {
     char buf[64];
@@ -166,88 +179,102 @@ Status Decoder::ReadHeader() {
 }
 
 Status Decoder::ReadRow(Row* row) {
-  const uint8_t* const row_start = p_;
-  if (AtEnd()) return Truncated("TAG_ROW_PK", 1);
-  if (*p_ != wire::kTagRowPk) return UnexpectedTag("TAG_ROW_PK", wire::kTagRowPk);
-  ++p_;
+  const uint8_t* p = p_;
+  const uint8_t* const end = end_;
+  const uint8_t* const row_start = p;
+  if (p == end) return Truncated(p, "TAG_ROW_PK", 1);
+  if (*p != wire::kTagRowPk) return UnexpectedTag(p, "TAG_ROW_PK", wire::kTagRowPk);
+  ++p;
   uint8_t row_crc = 0;
 
   size_t n = 0;
-  while (p_ != end_ && *p_ == wire::kTagCell) {
+  while (p != end && *p == wire::kTagCell) {
     if (n == row->primary_key.size()) row->primary_key.emplace_back();
     Cell& cell = row->primary_key[n++];
-    TS_RETURN_IF_ERROR(ReadCell(/*primary_key=*/true, &cell));
+    TS_RETURN_IF_ERROR(ReadCell(/*primary_key=*/true, p, &cell));
     row_crc = wire::Crc8ByteInline(row_crc, cell.checksum);
   }
   row->primary_key.resize(n);
 
   n = 0;
-  if (p_ != end_ && *p_ == wire::kTagRowData) {
-    ++p_;
-    while (p_ != end_ && *p_ == wire::kTagCell) {
+  if (p != end && *p == wire::kTagRowData) {
+    ++p;
+    while (p != end && *p == wire::kTagCell) {
       if (n == row->cells.size()) row->cells.emplace_back();
       Cell& cell = row->cells[n++];
-      TS_RETURN_IF_ERROR(ReadCell(/*primary_key=*/false, &cell));
+      TS_RETURN_IF_ERROR(ReadCell(/*primary_key=*/false, p, &cell));
       row_crc = wire::Crc8ByteInline(row_crc, cell.checksum);
     }
   }
   row->cells.resize(n);
 
   row->delete_marker = false;
-  if (p_ != end_ && *p_ == wire::kTagDeleteRowMarker) {
-    ++p_;
+  if (p != end && *p == wire::kTagDeleteRowMarker) {
+    ++p;
     row->delete_marker = true;
   }
   row_crc = wire::Crc8ByteInline(row_crc, row->delete_marker ? 1 : 0);
 
   row->sequence.reset();
-  if (p_ != end_ && *p_ == wire::kTagExtension) TS_RETURN_IF_ERROR(ReadExtension(row));
-
-  if (AtEnd()) return Truncated("TAG_ROW_CHECKSUM", 2);
-  if (*p_ != wire::kTagRowChecksum) {
-    return UnexpectedTag("TAG_ROW_CHECKSUM", wire::kTagRowChecksum);
+  if (p != end && *p == wire::kTagExtension) {
+    const uint8_t* next = nullptr;
+    TS_RETURN_IF_ERROR(ReadExtension(p, &next, row));
+    p = next;
   }
-  const uint8_t* const tag = p_++;
-  if (AtEnd()) return Truncated("row checksum", 1);
-  const uint8_t stored = *p_++;
+
+  if (p == end) return Truncated(p, "TAG_ROW_CHECKSUM", 2);
+  if (*p != wire::kTagRowChecksum) {
+    return UnexpectedTag(p, "TAG_ROW_CHECKSUM", wire::kTagRowChecksum);
+  }
+  const uint8_t* const tag = p++;
+  if (p == end) return Truncated(p, "row checksum", 1);
+  const uint8_t stored = *p++;
   if (stored != row_crc) return ChecksumMismatch("row", tag, stored, row_crc);
   row->checksum = stored;
   if (row->primary_key.empty() && context_ == PlainBufferContext::kRecord) {
     return Error(row_start, "empty primary key in a record");
   }
+  p_ = p;
   return Status();
 }
 
-Status Decoder::ReadCell(bool primary_key, Cell* cell) {
-  const uint8_t* const cell_start = p_;
-  ++p_;  // TAG_CELL, checked by the caller
+Status Decoder::ReadCell(bool primary_key, const uint8_t*& p, Cell* cell) const {
+  const uint8_t* const end = end_;
+  const uint8_t* const cell_start = p;
+  ++p;  // TAG_CELL, checked by the caller
 
-  if (AtEnd()) return Truncated("TAG_CELL_NAME", 1);
-  if (*p_ != wire::kTagCellName) return UnexpectedTag("TAG_CELL_NAME", wire::kTagCellName);
-  ++p_;
-  if (Remaining() < 4) return Truncated("cell name length", 4);
-  const uint32_t name_len = wire::LoadU32(p_);
-  if (name_len > Remaining() - 4) {
-    return LengthOutOfRange("cell name length", p_, name_len, Remaining() - 4);
+  // TAG_CELL_NAME and the name length together.
+  if (Remaining(p) < 5 || *p != wire::kTagCellName) [[unlikely]] {
+    if (p == end) return Truncated(p, "TAG_CELL_NAME", 1);
+    if (*p != wire::kTagCellName) return UnexpectedTag(p, "TAG_CELL_NAME", wire::kTagCellName);
+    return Truncated(p + 1, "cell name length", 4);
   }
-  p_ += 4;
-  if (!HoldsBytes(cell->name, p_, name_len, Remaining())) AssignBytes(&cell->name, p_, name_len);
-  uint8_t crc = wire::Crc8Inline(0, p_, name_len);
-  p_ += name_len;
+  p += 5;
+  const uint32_t name_len = wire::LoadU32(p - 4);
+  const size_t after_len = Remaining(p);
+  if (name_len > after_len) return LengthOutOfRange("cell name length", p - 4, name_len, after_len);
+  if (!HoldsBytes(cell->name, p, name_len, after_len)) AssignBytes(&cell->name, p, name_len);
+  // The checksummed bytes (§8.4) are four spans of the wire: name, value (type byte and
+  // payload, not value_len), timestamp, cell type; folded together once the cell is read.
+  wire::CellSpans spans;
+  spans.name = p;
+  spans.name_len = name_len;
+  p += name_len;
 
-  if (p_ != end_ && *p_ == wire::kTagCellValue) {
-    ++p_;
-    if (Remaining() < 4) return Truncated("cell value length", 4);
-    const uint8_t* const len_pos = p_;
-    const uint32_t value_len = wire::LoadU32(p_);
-    p_ += 4;
-    if (value_len > Remaining()) {
-      return LengthOutOfRange("cell value length", len_pos, value_len, Remaining());
+  if (p != end && *p == wire::kTagCellValue) {
+    ++p;
+    if (Remaining(p) < 4) return Truncated(p, "cell value length", 4);
+    const uint8_t* const len_pos = p;
+    const uint32_t value_len = wire::LoadU32(p);
+    p += 4;
+    if (value_len > Remaining(p)) {
+      return LengthOutOfRange("cell value length", len_pos, value_len, Remaining(p));
     }
     if (!cell->value) cell->value.emplace();
-    // Type byte and payload are checksummed, not value_len (§8.4).
-    TS_RETURN_IF_ERROR(ReadValue(primary_key, len_pos, value_len, &*cell->value, &crc));
-    p_ += value_len;
+    TS_RETURN_IF_ERROR(ReadValue(primary_key, p, len_pos, value_len, &*cell->value));
+    spans.value = p;
+    spans.value_len = value_len;
+    p += value_len;
   } else {
     cell->value.reset();
   }
@@ -255,47 +282,46 @@ Status Decoder::ReadCell(bool primary_key, Cell* cell) {
   bool has_type = false;
   uint8_t cell_type = 0;
   cell->op = CellOp::kPut;
-  if (p_ != end_ && *p_ == wire::kTagCellType) {
-    if (primary_key) return Error(p_, "TAG_CELL_TYPE in a primary-key cell");
-    ++p_;
-    if (AtEnd()) return Truncated("cell type", 1);
-    cell_type = *p_;
+  if (p != end && *p == wire::kTagCellType) {
+    if (primary_key) return Error(p, "TAG_CELL_TYPE in a primary-key cell");
+    ++p;
+    if (p == end) return Truncated(p, "cell type", 1);
+    cell_type = *p;
     if (cell_type == wire::kCellDeleteAllVersions) {
       cell->op = CellOp::kDeleteAllVersions;
     } else if (cell_type == wire::kCellDeleteOneVersion) {
       cell->op = CellOp::kDeleteOneVersion;
     } else {
-      return Error(p_, "unknown cell type " + Hex8(cell_type));
+      return Error(p, "unknown cell type " + Hex8(cell_type));
     }
     has_type = true;
-    ++p_;
+    ++p;
   }
 
-  cell->timestamp.reset();
-  if (p_ != end_ && *p_ == wire::kTagCellTimestamp) {
-    if (primary_key) return Error(p_, "TAG_CELL_TIMESTAMP in a primary-key cell");
-    ++p_;
-    if (Remaining() < 8) return Truncated("cell timestamp", 8);
-    const uint64_t ts = wire::LoadU64(p_);
-    cell->timestamp = static_cast<int64_t>(ts);
-    crc = wire::Crc8Bytes8Inline(crc, p_);  // timestamp before cell type (§8.4)
-    p_ += 8;
+  if (p != end && *p == wire::kTagCellTimestamp) {
+    if (primary_key) return Error(p, "TAG_CELL_TIMESTAMP in a primary-key cell");
+    ++p;
+    if (Remaining(p) < 8) return Truncated(p, "cell timestamp", 8);
+    cell->timestamp = static_cast<int64_t>(wire::LoadU64(p));
+    spans.timestamp = p;  // checksummed before the cell type (§8.4)
+    p += 8;
+  } else {
+    cell->timestamp.reset();
   }
-  if (has_type) crc = wire::Crc8ByteInline(crc, cell_type);
+  if (has_type) spans.cell_type = cell_type;
 
   // Tag and checksum byte checked together; the slow path reports what exactly is wrong.
-  if (Remaining() < 2 || *p_ != wire::kTagCellChecksum) [[unlikely]] {
-    if (AtEnd()) return Truncated("TAG_CELL_CHECKSUM", 2);
-    if (*p_ != wire::kTagCellChecksum) {
-      return UnexpectedTag("TAG_CELL_CHECKSUM", wire::kTagCellChecksum);
+  if (Remaining(p) < 2 || *p != wire::kTagCellChecksum) [[unlikely]] {
+    if (p == end) return Truncated(p, "TAG_CELL_CHECKSUM", 2);
+    if (*p != wire::kTagCellChecksum) {
+      return UnexpectedTag(p, "TAG_CELL_CHECKSUM", wire::kTagCellChecksum);
     }
-    ++p_;
-    return Truncated("cell checksum", 1);
+    return Truncated(p + 1, "cell checksum", 1);
   }
-  const uint8_t* const tag = p_;
-  const uint8_t stored = p_[1];
-  p_ += 2;
-  if (stored != crc) return ChecksumMismatch("cell", tag, stored, crc);
+  const uint8_t stored = p[1];
+  const uint8_t crc = wire::CellCrc(spans);
+  if (stored != crc) return ChecksumMismatch("cell", p, stored, crc);
+  p += 2;
   cell->checksum = stored;
 
   if (primary_key && !cell->value) return Error(cell_start, "primary-key cell without a value");
@@ -310,22 +336,21 @@ Status Decoder::ValueLengthMismatch(const uint8_t* len_pos, uint32_t value_len, 
                "expected " + std::to_string(expected));
 }
 
-Status Decoder::ValueTypeNotAllowed(uint8_t type, const char* where) const {
-  return Error(p_,
+Status Decoder::ValueTypeNotAllowed(const uint8_t* at, uint8_t type, const char* where) const {
+  return Error(at,
                std::string("value type ") + ValueTypeWireName(type) + " not allowed in " + where);
 }
 
-Status Decoder::ReadValue(bool primary_key, const uint8_t* len_pos, uint32_t value_len, Value* v,
-                          uint8_t* crc) {
+Status Decoder::ReadValue(bool primary_key, const uint8_t* p, const uint8_t* len_pos,
+                          uint32_t value_len, Value* v) const {
   if (value_len == 0) return Error(len_pos, "cell value length 0 (no type byte)");
-  const uint8_t type = *p_;
-  const uint8_t* const q = p_ + 1;
+  const uint8_t type = *p;
+  const uint8_t* const q = p + 1;
   const uint32_t payload = value_len - 1;
   switch (type) {
     case wire::kVtInteger: {
       if (payload != 8) return ValueLengthMismatch(len_pos, value_len, type, 9);
       const uint64_t bits = wire::LoadU64(q);
-      *crc = wire::Crc8Bytes8Inline(wire::Crc8ByteInline(*crc, type), q);
       v->type = ValueType::kInteger;
       v->integer = static_cast<int64_t>(bits);
       v->dbl = 0;
@@ -333,10 +358,9 @@ Status Decoder::ReadValue(bool primary_key, const uint8_t* len_pos, uint32_t val
       return Status();
     }
     case wire::kVtDouble: {
-      if (primary_key) return ValueTypeNotAllowed(type, "a primary key");
+      if (primary_key) return ValueTypeNotAllowed(p, type, "a primary key");
       if (payload != 8) return ValueLengthMismatch(len_pos, value_len, type, 9);
       const uint64_t bits = wire::LoadU64(q);
-      *crc = wire::Crc8Bytes8Inline(wire::Crc8ByteInline(*crc, type), q);
       v->type = ValueType::kDouble;
       std::memcpy(&v->dbl, &bits, sizeof bits);
       v->integer = 0;
@@ -344,9 +368,8 @@ Status Decoder::ReadValue(bool primary_key, const uint8_t* len_pos, uint32_t val
       return Status();
     }
     case wire::kVtBoolean:
-      if (primary_key) return ValueTypeNotAllowed(type, "a primary key");
+      if (primary_key) return ValueTypeNotAllowed(p, type, "a primary key");
       if (payload != 1) return ValueLengthMismatch(len_pos, value_len, type, 2);
-      *crc = wire::Crc8ByteInline(wire::Crc8ByteInline(*crc, type), *q);
       v->type = ValueType::kBoolean;
       v->integer = *q != 0 ? 1 : 0;  // any non-zero byte is true (§8.1)
       v->dbl = 0;
@@ -365,8 +388,6 @@ Status Decoder::ReadValue(bool primary_key, const uint8_t* len_pos, uint32_t val
       }
       if (payload - 4 != len)
         return ValueLengthMismatch(len_pos, value_len, type, uint64_t{5} + len);
-      *crc =
-          wire::Crc8Inline(wire::Crc8U32Inline(wire::Crc8ByteInline(*crc, type), len), q + 4, len);
       v->type = type == wire::kVtString ? ValueType::kString : ValueType::kBinary;
       AssignBytes(&v->bytes, q + 4, len);
       v->integer = 0;
@@ -376,11 +397,10 @@ Status Decoder::ReadValue(bool primary_key, const uint8_t* len_pos, uint32_t val
     case wire::kVtInfMin:
     case wire::kVtInfMax:
     case wire::kVtAutoIncrement:
-      if (!primary_key) return ValueTypeNotAllowed(type, "an attribute cell");
+      if (!primary_key) return ValueTypeNotAllowed(p, type, "an attribute cell");
       if (context_ != PlainBufferContext::kRequest)
-        return ValueTypeNotAllowed(type, "a tunnel record");
+        return ValueTypeNotAllowed(p, type, "a tunnel record");
       if (payload != 0) return ValueLengthMismatch(len_pos, value_len, type, 1);
-      *crc = wire::Crc8ByteInline(*crc, type);
       v->type = type == wire::kVtInfMin   ? ValueType::kInfMin
                 : type == wire::kVtInfMax ? ValueType::kInfMax
                                           : ValueType::kAutoIncrement;
@@ -389,66 +409,67 @@ Status Decoder::ReadValue(bool primary_key, const uint8_t* len_pos, uint32_t val
       v->bytes.clear();
       return Status();
     case wire::kVtNull:
-      return Error(p_, "reserved value type NULL (0x06)");
+      return Error(p, "reserved value type NULL (0x06)");
     default:
-      return Error(p_, "unknown value type " + Hex8(type));
+      return Error(p, "unknown value type " + Hex8(type));
   }
 }
 
-Status Decoder::ReadExtension(Row* row) {
-  ++p_;  // TAG_EXTENSION
-  if (Remaining() < 4) return Truncated("extension length", 4);
-  const uint8_t* const len_pos = p_;
-  const uint32_t ext_len = wire::LoadU32(p_);
-  p_ += 4;
-  if (ext_len > Remaining())
-    return LengthOutOfRange("extension length", len_pos, ext_len, Remaining());
+Status Decoder::ReadExtension(const uint8_t* p, const uint8_t** next, Row* row) const {
+  ++p;  // TAG_EXTENSION
+  if (Remaining(p) < 4) return Truncated(p, "extension length", 4);
+  const uint8_t* const len_pos = p;
+  const uint32_t ext_len = wire::LoadU32(p);
+  p += 4;
+  if (ext_len > Remaining(p))
+    return LengthOutOfRange("extension length", len_pos, ext_len, Remaining(p));
   if (ext_len == 0) return Error(len_pos, "extension without items");
-  const uint8_t* const ext_end = p_ + ext_len;
-  while (p_ != ext_end) {
-    const uint8_t* const item = p_;
-    if (ext_end - p_ < 5) {
+  const uint8_t* const ext_end = p + ext_len;
+  while (p != ext_end) {
+    const uint8_t* const item = p;
+    if (ext_end - p < 5) {
       return Error(
           item, "extension item header runs past the extension length " + std::to_string(ext_len));
     }
-    const uint8_t tag = p_[0];
-    const uint32_t item_len = wire::LoadU32(p_ + 1);
-    p_ += 5;
-    if (item_len > static_cast<size_t>(ext_end - p_)) {
+    const uint8_t tag = p[0];
+    const uint32_t item_len = wire::LoadU32(p + 1);
+    p += 5;
+    if (item_len > static_cast<size_t>(ext_end - p)) {
       return LengthOutOfRange("extension item length", item + 1, item_len,
-                              static_cast<size_t>(ext_end - p_));
+                              static_cast<size_t>(ext_end - p));
     }
     if (tag == wire::kTagSeqInfo) {
       if (row->sequence) return Error(item, "duplicate sequence info");
       if (item_len != wire::kSeqInfoLen) {
         return Error(item + 1, "sequence info length " + std::to_string(item_len), "expected 19");
       }
-      if (p_[0] != wire::kTagSeqInfoEpoch) {
-        return Error(p_, "unexpected tag in sequence info",
-                     "expected TAG_SEQ_INFO_EPOCH 0x0d, found " + Hex8(p_[0]));
+      if (p[0] != wire::kTagSeqInfoEpoch) {
+        return Error(p, "unexpected tag in sequence info",
+                     "expected TAG_SEQ_INFO_EPOCH 0x0d, found " + Hex8(p[0]));
       }
-      if (p_[5] != wire::kTagSeqInfoTs) {
-        return Error(p_ + 5, "unexpected tag in sequence info",
-                     "expected TAG_SEQ_INFO_TS 0x0e, found " + Hex8(p_[5]));
+      if (p[5] != wire::kTagSeqInfoTs) {
+        return Error(p + 5, "unexpected tag in sequence info",
+                     "expected TAG_SEQ_INFO_TS 0x0e, found " + Hex8(p[5]));
       }
-      if (p_[14] != wire::kTagSeqInfoRowIndex) {
-        return Error(p_ + 14, "unexpected tag in sequence info",
-                     "expected TAG_SEQ_INFO_ROW_INDEX 0x0f, found " + Hex8(p_[14]));
+      if (p[14] != wire::kTagSeqInfoRowIndex) {
+        return Error(p + 14, "unexpected tag in sequence info",
+                     "expected TAG_SEQ_INFO_ROW_INDEX 0x0f, found " + Hex8(p[14]));
       }
       base::SequenceInfo& seq = row->sequence.emplace();
-      seq.epoch = static_cast<int32_t>(wire::LoadU32(p_ + 1));
-      seq.timestamp = static_cast<int64_t>(wire::LoadU64(p_ + 6));
-      seq.row_index = static_cast<int32_t>(wire::LoadU32(p_ + 15));
+      seq.epoch = static_cast<int32_t>(wire::LoadU32(p + 1));
+      seq.timestamp = static_cast<int64_t>(wire::LoadU64(p + 6));
+      seq.row_index = static_cast<int32_t>(wire::LoadU32(p + 15));
     }
     // Any other item is skipped by its length (forward compatibility, §8.2).
-    p_ += item_len;
+    p += item_len;
   }
+  *next = p;
   return Status();
 }
 
 Status Decoder::AfterLastRow() const {
   if (*p_ == wire::kTagRowPk) return Error(p_, "more than one row where exactly one is allowed");
-  return Error(p_, "trailing bytes after the row", std::to_string(Remaining()) + " byte(s)");
+  return Error(p_, "trailing bytes after the row", std::to_string(Remaining(p_)) + " byte(s)");
 }
 
 }  // namespace

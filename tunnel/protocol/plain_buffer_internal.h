@@ -169,4 +169,137 @@ inline uint8_t Crc8Bytes8Inline(uint8_t crc, const uint8_t* p) {
   return r;
 }
 
+
+// The checksummed bytes of one cell (§8.4): the name, the value (type byte and payload; the
+// value_len field is not checksummed), the 8 timestamp bytes and the cell-type byte, each
+// optional but the name. All are spans of the wire buffer, in this order, and every span
+// starts at least 8 bytes after the start of the buffer (a cell name sits after the header,
+// TAG_ROW_PK, TAG_CELL, TAG_CELL_NAME and the name length), which the carry-less path relies
+// on to read a short span as the tail of an 8-byte load.
+struct CellSpans {
+  const uint8_t* name = nullptr;
+  uint32_t name_len = 0;
+  const uint8_t* value = nullptr;
+  uint32_t value_len = 0;
+  const uint8_t* timestamp = nullptr;  // 8 bytes, or null
+  int cell_type = -1;                  // the cell-type byte, or -1
+};
+
+[[gnu::always_inline]] inline uint8_t CellCrcTable(const CellSpans& s) {
+  uint8_t crc = Crc8Inline(0, s.name, s.name_len);
+  if (s.value_len == 9) {  // INTEGER or DOUBLE: type byte and 8 bytes
+    crc = Crc8Bytes8Inline(Crc8ByteInline(crc, s.value[0]), s.value + 1);
+  } else {
+    crc = Crc8Inline(crc, s.value, s.value_len);
+  }
+  if (s.timestamp != nullptr) crc = Crc8Bytes8Inline(crc, s.timestamp);
+  if (s.cell_type >= 0) crc = Crc8ByteInline(crc, static_cast<uint8_t>(s.cell_type));
+  return crc;
+}
+
+#if defined(__PCLMUL__)
+}  // namespace tablestore::tunnel::plain_buffer
+#include <immintrin.h>
+namespace tablestore::tunnel::plain_buffer {
+
+// x^(8o) mod P for o in [0, kCrc8ShiftMax].
+inline constexpr int kCrc8ShiftMax = 256;
+constexpr std::array<uint64_t, kCrc8ShiftMax + 1> MakeCrc8Shifts() {
+  std::array<uint64_t, kCrc8ShiftMax + 1> k{};
+  uint8_t v = 1;  // x^0
+  for (int o = 0; o <= kCrc8ShiftMax; ++o) {
+    k[o] = v;
+    v = kCrc8Tables[0][v];  // * x^8 mod P
+  }
+  return k;
+}
+inline constexpr auto kCrc8Shifts = MakeCrc8Shifts();
+
+// Carry-less product of h (7 bits) and x^64 mod P, for folding bits 64..70 down.
+constexpr std::array<uint16_t, 128> MakeCrc8HighFold() {
+  std::array<uint16_t, 128> t{};
+  const uint64_t k = [] {
+    uint8_t v = 1;
+    for (int i = 0; i < 8; ++i) v = kCrc8Tables[0][v];
+    return uint64_t{v};
+  }();
+  for (int h = 0; h < 128; ++h) {
+    uint64_t r = 0;
+    for (int b = 0; b < 7; ++b)
+      if ((h >> b) & 1) r ^= k << b;
+    t[h] = static_cast<uint16_t>(r);
+  }
+  return t;
+}
+inline constexpr auto kCrc8HighFold = MakeCrc8HighFold();
+
+// floor(x^72 / P) without its x^64 term (Barrett constant).
+constexpr uint64_t MakeCrc8BarrettMu() {
+  uint64_t hi = uint64_t{1} << 8, lo = 0, q = 0;
+  for (int d = 72; d >= 8; --d) {
+    const bool bit = d >= 64 ? (hi >> (d - 64)) & 1 : (lo >> d) & 1;
+    if (!bit) continue;
+    const int s = d - 8;
+    if (s < 64) q |= uint64_t{1} << s;
+    for (int b = 0; b <= 8; ++b) {
+      if (!((0x107 >> b) & 1)) continue;
+      const int e = s + b;
+      if (e >= 64) hi ^= uint64_t{1} << (e - 64); else lo ^= uint64_t{1} << e;
+    }
+  }
+  return q;
+}
+inline constexpr uint64_t kCrc8Mu = MakeCrc8BarrettMu();
+
+// a mod P for any 64-bit a.
+[[gnu::always_inline]] inline uint8_t Crc8Mod64(uint64_t a) {
+  const uint64_t b = a >> 8;  // a = b*x^8 + low byte; b*x^8 mod P by Barrett
+  const __m128i prod = _mm_clmulepi64_si128(_mm_cvtsi64_si128(static_cast<long long>(b)),
+                                            _mm_cvtsi64_si128(static_cast<long long>(kCrc8Mu)), 0);
+  const uint64_t q = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(prod, prod))) ^ b;
+  return static_cast<uint8_t>(q ^ (q << 1) ^ (q << 2) ^ a);
+}
+
+[[gnu::always_inline]] inline __m128i Crc8Term(uint64_t chunk, int after) {
+  return _mm_clmulepi64_si128(_mm_cvtsi64_si128(static_cast<long long>(chunk)),
+                              _mm_cvtsi64_si128(static_cast<long long>(kCrc8Shifts[after + 1])),
+                              0);
+}
+
+// Adds the span's terms: each 8-byte chunk (the first one shorter) times x^(8*(bytes after
+// it + 1)), as a carry-less product of at most 71 bits.
+[[gnu::always_inline]] inline __m128i Crc8AddSpan(__m128i acc, const uint8_t* p, uint32_t len,
+                                                  int after) {
+  const uint8_t* e = p + len;
+  while (len >= 8) {
+    acc = _mm_xor_si128(acc, Crc8Term(__builtin_bswap64(LoadU64(e - 8)), after));
+    e -= 8;
+    len -= 8;
+    after += 8;
+  }
+  if (len != 0) {
+    const uint64_t chunk = __builtin_bswap64(LoadU64(e - 8)) & ((uint64_t{1} << (8 * len)) - 1);
+    acc = _mm_xor_si128(acc, Crc8Term(chunk, after));
+  }
+  return acc;
+}
+
+[[gnu::always_inline]] inline uint8_t CellCrcClmul(const CellSpans& s) {
+  const int ts_len = s.timestamp != nullptr ? 8 : 0;
+  if (s.name_len + s.value_len + 8 > kCrc8ShiftMax) return CellCrcTable(s);
+  __m128i acc = _mm_setzero_si128();
+  if (ts_len) acc = _mm_xor_si128(acc, Crc8Term(__builtin_bswap64(LoadU64(s.timestamp)), 0));
+  acc = Crc8AddSpan(acc, s.value, s.value_len, ts_len);
+  acc = Crc8AddSpan(acc, s.name, s.name_len, ts_len + static_cast<int>(s.value_len));
+  const uint64_t lo = static_cast<uint64_t>(_mm_cvtsi128_si64(acc));
+  const uint64_t hi = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc)));
+  uint8_t crc = Crc8Mod64(lo ^ kCrc8HighFold[hi & 127]);
+  if (s.cell_type >= 0) crc = Crc8ByteInline(crc, static_cast<uint8_t>(s.cell_type));
+  return crc;
+}
+
+[[gnu::always_inline]] inline uint8_t CellCrc(const CellSpans& s) { return CellCrcClmul(s); }
+#else
+[[gnu::always_inline]] inline uint8_t CellCrc(const CellSpans& s) { return CellCrcTable(s); }
+#endif
 }  // namespace tablestore::tunnel::plain_buffer

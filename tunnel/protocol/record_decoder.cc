@@ -2,6 +2,7 @@
 
 #include "tunnel/protocol/record_decoder.h"
 
+#include <climits>
 #include <string>
 
 #include "tunnel/protocol/plain_buffer.h"
@@ -47,9 +48,11 @@ Status CheckCellRules(int index, const base::Row& row) {
   return Status();
 }
 
-// Decodes into *change (which the caller owns and discards on error).
-Status DecodeInto(const pb::Record& record, int index, RowChange* change) {
-  switch (record.action_type()) {
+// Decodes into *change (which the caller owns and discards on error). `action` is the
+// wire number of the action type; `origin` is null when the record has none.
+Status DecodeInto(int action, std::string_view record, const std::string_view* origin,
+                  int index, RowChange* change) {
+  switch (action) {
     case pb::PUT_ROW:
       change->action = base::ActionType::kPutRow;
       break;
@@ -60,15 +63,14 @@ Status DecodeInto(const pb::Record& record, int index, RowChange* change) {
       change->action = base::ActionType::kDeleteRow;
       break;
     default:
-      return RecordError(index, "unknown action type " + std::to_string(record.action_type()));
+      return RecordError(index, "unknown action type " + std::to_string(action));
   }
-  if (!record.has_record()) return RecordError(index, "no record bytes");
-  Status s = DecodePlainBufferRow(record.record(), PlainBufferContext::kRecord, &change->row);
+  Status s = DecodePlainBufferRow(record, PlainBufferContext::kRecord, &change->row);
   if (!s.ok()) return s.WithContext("record " + std::to_string(index));
   TS_RETURN_IF_ERROR(CheckCellRules(index, change->row));
   // An empty origin_record is treated as absent: it carries no row to decode.
-  if (record.has_origin_record() && !record.origin_record().empty()) {
-    s = DecodePlainBufferRow(record.origin_record(), PlainBufferContext::kOriginRecord,
+  if (origin != nullptr && !origin->empty()) {
+    s = DecodePlainBufferRow(*origin, PlainBufferContext::kOriginRecord,
                              &change->origin.emplace());
     if (!s.ok()) return s.WithContext("record " + std::to_string(index) + " origin_record");
   } else {
@@ -77,24 +79,148 @@ Status DecodeInto(const pb::Record& record, int index, RowChange* change) {
   return Status();
 }
 
+Status DecodeInto(const pb::Record& record, int index, RowChange* change) {
+  if (!record.has_record()) return RecordError(index, "no record bytes");
+  const std::string_view origin = record.origin_record();
+  return DecodeInto(record.action_type(), record.record(),
+                    record.has_origin_record() ? &origin : nullptr, index, change);
+}
+
+Status DecodeInto(const RecordSpan& record, int index, RowChange* change) {
+  return DecodeInto(record.action, record.record,
+                    record.origin_record ? &*record.origin_record : nullptr, index, change);
+}
+
+// A slot never used before is sized like the previous row (records of a page usually
+// share a shape) instead of growing its vectors cell by cell.
+void ReserveLikePrevious(RowChange* slots, int i) {
+  if (i == 0 || slots[i].row.cells.capacity() != 0) return;
+  const base::Row& prev = slots[i - 1].row;
+  slots[i].row.primary_key.reserve(prev.primary_key.size());
+  slots[i].row.cells.reserve(prev.cells.size());
+}
+
 // Decodes the page's records into slots[0..records_size), which may hold earlier rows
 // (their allocations are reused) or be new.
 Status DecodeIntoSlots(const pb::ReadRecordsResponse& page, RowChange* slots) {
   for (int i = 0; i < page.records_size(); ++i) {
-    RowChange& change = slots[i];
-    if (i > 0 && change.row.cells.capacity() == 0) {
-      // A slot never used before: size it like the previous row (records of a page usually
-      // share a shape) instead of growing its vectors cell by cell.
-      const base::Row& prev = slots[i - 1].row;
-      change.row.primary_key.reserve(prev.primary_key.size());
-      change.row.cells.reserve(prev.cells.size());
-    }
-    TS_RETURN_IF_ERROR(DecodeInto(page.records(i), i, &change));
+    ReserveLikePrevious(slots, i);
+    TS_RETURN_IF_ERROR(DecodeInto(page.records(i), i, &slots[i]));
   }
   return Status();
 }
 
+// The page scan (ScanReadRecordsResponse) reads only the canonical encoding: one-byte
+// tags, lengths as shortest varints, action_type and may_more_record as one byte. Anything
+// else is left to the generated parser, so the two cannot disagree on what a body means.
+// Tag bytes (field number << 3 | wire type):
+constexpr uint8_t kTagRecords = 1 << 3 | 2;
+constexpr uint8_t kTagNextToken = 2 << 3 | 2;
+constexpr uint8_t kTagMayMoreRecord = 3 << 3 | 0;
+constexpr uint8_t kTagActionType = 1 << 3 | 0;
+constexpr uint8_t kTagRecord = 2 << 3 | 2;
+constexpr uint8_t kTagOriginRecord = 3 << 3 | 2;
+constexpr uint8_t kTagLatestRecord = 7 << 3 | 2;
+
+// Reads a length (a shortest-form varint of at most 5 bytes) and that many bytes as a span
+// of the input. False on anything else, or a length beyond `end`.
+bool ReadSpan(const uint8_t*& p, const uint8_t* end, std::string_view* out) {
+  uint64_t len = 0;
+  for (int i = 0;; ++i) {
+    if (i == 5 || p == end) return false;
+    const uint8_t b = *p++;
+    len |= uint64_t{b & 0x7fu} << (7 * i);
+    if ((b & 0x80) == 0) {
+      if (b == 0 && i > 0) return false;  // overlong
+      break;
+    }
+  }
+  if (len > static_cast<uint64_t>(end - p)) return false;
+  *out = std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(len));
+  p += len;
+  return true;
+}
+
+bool ScanRecord(const uint8_t* p, const uint8_t* end, RecordSpan* out) {
+  bool has_action = false, has_record = false, has_latest = false;
+  out->origin_record.reset();
+  std::string_view ignored;
+  while (p != end) {
+    switch (*p++) {
+      case kTagActionType:
+        if (has_action || p == end || *p < pb::PUT_ROW || *p > pb::DELETE_ROW) return false;
+        out->action = static_cast<pb::ActionType>(*p++);
+        has_action = true;
+        break;
+      case kTagRecord:
+        if (has_record || !ReadSpan(p, end, &out->record)) return false;
+        has_record = true;
+        break;
+      case kTagOriginRecord:
+        if (out->origin_record || !ReadSpan(p, end, &out->origin_record.emplace())) return false;
+        break;
+      case kTagLatestRecord:
+        if (has_latest || !ReadSpan(p, end, &ignored)) return false;
+        has_latest = true;
+        break;
+      default:
+        return false;
+    }
+  }
+  return has_action && has_record;
+}
+
 }  // namespace
+
+bool ScanReadRecordsResponse(std::string_view body, ReadRecordsPageView* out) {
+  if (body.size() > static_cast<size_t>(INT_MAX)) return false;  // beyond the library's limit
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(body.data());
+  const uint8_t* const end = p + body.size();
+  size_t n = 0;
+  bool has_next_token = false;
+  out->may_more_record.reset();
+  std::string_view record;
+  while (p != end) {
+    switch (*p++) {
+      case kTagRecords:
+        if (!ReadSpan(p, end, &record)) return false;
+        if (n == out->records.size()) out->records.emplace_back();
+        if (!ScanRecord(reinterpret_cast<const uint8_t*>(record.data()),
+                        reinterpret_cast<const uint8_t*>(record.data()) + record.size(),
+                        &out->records[n++])) {
+          return false;
+        }
+        break;
+      case kTagNextToken:
+        if (has_next_token || !ReadSpan(p, end, &out->next_token)) return false;
+        has_next_token = true;
+        break;
+      case kTagMayMoreRecord:
+        if (out->may_more_record || p == end || *p > 1) return false;
+        out->may_more_record = *p++ == 1;
+        break;
+      default:
+        return false;
+    }
+  }
+  out->records.resize(n);
+  return has_next_token;
+}
+
+base::Status DecodeRecordSpansReusing(const std::vector<RecordSpan>& page,
+                                      std::vector<RowChange>* out) {
+  out->resize(page.size());
+  for (size_t i = 0; i < page.size(); ++i) {
+    ReserveLikePrevious(out->data(), static_cast<int>(i));
+    Status s = DecodeInto(page[i], static_cast<int>(i), &(*out)[i]);
+    if (!s.ok()) {
+      out->clear();
+      return s;
+    }
+  }
+  return Status();
+}
+
 
 base::Result<RowChange> DecodeRecord(const pb::Record& record, int index) {
   RowChange change;

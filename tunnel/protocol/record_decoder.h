@@ -2,6 +2,8 @@
 
 // From ReadRecords pages to row changes (docs/tunnel-protocol.md §9.1). Thread-safe.
 
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "tablestore/base/result.h"
@@ -28,6 +30,34 @@ base::Status DecodeRecords(const pb::ReadRecordsResponse& page, std::vector<base
 // is empty: a page is applied entirely or not at all.
 base::Status DecodeRecordsReusing(const pb::ReadRecordsResponse& page,
                                   std::vector<base::RowChange>* out);
+
+// A ReadRecordsResponse read in place: its records are spans of the response body, which
+// must outlive the view. Built by ScanReadRecordsResponse.
+struct RecordSpan {
+  pb::ActionType action = pb::PUT_ROW;
+  std::string_view record;
+  std::optional<std::string_view> origin_record;
+};
+struct ReadRecordsPageView {
+  std::vector<RecordSpan> records;
+  std::string_view next_token;
+  std::optional<bool> may_more_record;
+};
+
+// Reads a ReadRecordsResponse body without copying its records, when the body has the
+// plain shape every server writes: top-level fields 1 (records), 2 (next_token, required)
+// and 3 (may_more_record, 0 or 1) only, each record with fields 1 (action_type, a known
+// value), 2 (record), 3 (origin_record) and 7 (latest_record, skipped) only, no field twice
+// except records, every required field present, valid varints and lengths. Returns false
+// for anything else, leaving *out unspecified: the caller then parses with the generated
+// parser, which applies the remaining proto2 rules (unknown fields, a scalar field given
+// twice, unknown enum values) and reports errors. Where both accept, both yield the same
+// page. `out->records` keeps its capacity across calls.
+bool ScanReadRecordsResponse(std::string_view body, ReadRecordsPageView* out);
+
+// DecodeRecordsReusing for a scanned page.
+base::Status DecodeRecordSpansReusing(const std::vector<RecordSpan>& page,
+                                      std::vector<base::RowChange>* out);
 
 // Builds the wire record for a change (emulator side): encodes row and origin.
 pb::Record EncodeRecord(const base::RowChange& change);
