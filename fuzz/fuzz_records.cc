@@ -49,6 +49,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         Check(recycled[i].action == out[i + 2].action && recycled[i].row == out[i + 2].row &&
               recycled[i].origin == out[i + 2].origin);
       }
+      // The library's own serialization (without unknown fields) is canonical: the in-place
+      // scan reads it, and decoding its spans gives the same rows.
+      tunnel::pb::ReadRecordsResponse known = page;
+      known.DiscardUnknownFields();
+      if (known.IsInitialized()) {
+        const std::string body = known.SerializeAsString();
+        tunnel::ReadRecordsPageView view;
+        Check(tunnel::ScanReadRecordsResponse(body, &view));
+        Check(view.next_token == known.next_token());
+        Check(tunnel::DecodeRecordSpansReusing(view.records, &recycled).ok());
+        Check(recycled.size() == static_cast<size_t>(page.records_size()));
+        for (size_t i = 0; i < recycled.size(); ++i) {
+          Check(recycled[i].action == out[i + 2].action && recycled[i].row == out[i + 2].row &&
+                recycled[i].origin == out[i + 2].origin);
+        }
+      }
     }
   }
 

@@ -222,44 +222,54 @@ Result<CheckpointInfo> ParseGetCheckpointResponse(std::string_view context, std:
   return out;
 }
 
-Status ParseReadRecordsResponseInto(std::string_view context, std::string_view body,
-                                    ReadRecordsResult* out) {
+namespace {
+
+Status BadPage(std::string_view context, std::string_view body, const Status& decoded) {
+  // Always kDataLoss: the page is re-read from its token (design.md rule 8).
+  return base::DataLossError(std::string(context) + ": bad page (" + std::to_string(body.size()) +
+                             " bytes): " + decoded.message());
+}
+
+}  // namespace
+
+Status ParseReadRecordsResponseWithLibrary(std::string_view context, std::string_view body,
+                                           ReadRecordsResult* out) {
   out->next_token.clear();
   out->may_more_record.reset();
   out->wire_bytes = body.size();
-  // Each thread (a channel's fetcher) keeps one page view and one message: parsing over
-  // an earlier page reuses their allocations. Bodies in the canonical encoding (what
-  // servers write) are read in place, the records decoded straight from the body; any
-  // other body goes through the generated parser, which applies every proto2 rule. A
-  // page larger than kReusedMessageMaxBytes gets a message of its own, so a thread never
-  // keeps more than that.
+  // Each thread keeps one message: parsing over an earlier page reuses its records and
+  // their byte strings. A page larger than kReusedMessageMaxBytes gets a message of its
+  // own, so a thread never keeps more than that.
+  constexpr size_t kReusedMessageMaxBytes = 4 << 20;
+  thread_local pb::ReadRecordsResponse reused;
+  std::optional<pb::ReadRecordsResponse> own;
+  pb::ReadRecordsResponse* msg = body.size() <= kReusedMessageMaxBytes ? &reused : &own.emplace();
+  Status parsed = ParseMessage(context, body, msg);
+  if (!parsed.ok()) {
+    out->records.clear();
+    return parsed;
+  }
+  out->next_token = msg->next_token();
+  if (msg->has_may_more_record()) out->may_more_record = msg->may_more_record();
+  Status decoded = DecodeRecordsReusing(*msg, &out->records);
+  return decoded.ok() ? decoded : BadPage(context, body, decoded);
+}
+
+Status ParseReadRecordsResponseInto(std::string_view context, std::string_view body,
+                                    ReadRecordsResult* out) {
+  // A body in the canonical encoding (what servers write) is read in place and its
+  // records decoded straight from it, into the records `out` already holds; each thread
+  // (a channel's fetcher) keeps one view. Any other body goes through the generated
+  // parser, which applies every proto2 rule.
   thread_local ReadRecordsPageView view;
-  Status decoded;
-  if (ScanReadRecordsResponse(body, &view)) {
-    out->next_token = view.next_token;
-    out->may_more_record = view.may_more_record;
-    decoded = DecodeRecordSpansReusing(view.records, &out->records);
-  } else {
-    constexpr size_t kReusedMessageMaxBytes = 4 << 20;
-    thread_local pb::ReadRecordsResponse reused;
-    std::optional<pb::ReadRecordsResponse> own;
-    pb::ReadRecordsResponse* msg =
-        body.size() <= kReusedMessageMaxBytes ? &reused : &own.emplace();
-    Status parsed = ParseMessage(context, body, msg);
-    if (!parsed.ok()) {
-      out->records.clear();
-      return parsed;
-    }
-    out->next_token = msg->next_token();
-    if (msg->has_may_more_record()) out->may_more_record = msg->may_more_record();
-    decoded = DecodeRecordsReusing(*msg, &out->records);
+  if (!ScanReadRecordsResponse(body, &view)) {
+    return ParseReadRecordsResponseWithLibrary(context, body, out);
   }
-  if (!decoded.ok()) {
-    // Always kDataLoss: the page is re-read from its token (design.md rule 8).
-    return base::DataLossError(std::string(context) + ": bad page (" + std::to_string(body.size()) +
-                               " bytes): " + decoded.message());
-  }
-  return Status::Ok();
+  out->next_token = view.next_token;
+  out->may_more_record = view.may_more_record;
+  out->wire_bytes = body.size();
+  Status decoded = DecodeRecordSpansReusing(view.records, &out->records);
+  return decoded.ok() ? decoded : BadPage(context, body, decoded);
 }
 
 Result<ReadRecordsResult> ParseReadRecordsResponse(std::string_view context,

@@ -79,6 +79,11 @@ base::Result<ReadRecordsResult> ParseReadRecordsResponse(std::string_view contex
 // error `out->records` is empty.
 base::Status ParseReadRecordsResponseInto(std::string_view context, std::string_view body,
                                           ReadRecordsResult* out);
+// The same with the generated protobuf parser for every body, where
+// ParseReadRecordsResponseInto reads canonical bodies in place (ScanReadRecordsResponse).
+// Both give the same result for every body; this one is the reference for tests and fuzzing.
+base::Status ParseReadRecordsResponseWithLibrary(std::string_view context, std::string_view body,
+                                                 ReadRecordsResult* out);
 // DeleteTunnel, Shutdown, Checkpoint: empty messages (unknown fields skipped).
 base::Status ParseEmptyResponse(std::string_view context, std::string_view body);
 

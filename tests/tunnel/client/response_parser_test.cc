@@ -5,6 +5,7 @@
 #include <random>
 
 #include "tests/tunnel/client/client_test_util.h"
+#include "tunnel/protocol/record_decoder.h"
 #include "tunnel/protocol/service_errors.h"
 
 namespace tablestore::tunnel {
@@ -114,6 +115,60 @@ TEST(ResponseParser, TrimmedDataRecognisedOnlyInServerUnavailable) {
   e.message = "temporarily unavailable";
   EXPECT_FALSE(IsTrimmedDataAccess(e));
   EXPECT_EQ(ServiceErrorStatus("ReadRecords", e).code(), StatusCode::kUnavailable);
+}
+
+// ParseReadRecordsResponse reads canonical bodies in place and hands the others to the
+// generated parser; the result must be the library's for every body.
+void ExpectSameAsLibrary(std::string_view body) {
+  ReadRecordsResult ours, library;
+  const base::Status a = ParseReadRecordsResponseInto("p", body, &ours);
+  const base::Status b = ParseReadRecordsResponseWithLibrary("p", body, &library);
+  ASSERT_EQ(a.ok(), b.ok()) << a.ToString() << " vs " << b.ToString();
+  EXPECT_EQ(a.message(), b.message());
+  EXPECT_EQ(ours.next_token, library.next_token);
+  EXPECT_EQ(ours.may_more_record, library.may_more_record);
+  EXPECT_EQ(ours.wire_bytes, library.wire_bytes);
+  ASSERT_EQ(ours.records.size(), library.records.size());
+  for (size_t i = 0; i < ours.records.size(); ++i) {
+    EXPECT_EQ(ours.records[i].action, library.records[i].action);
+    EXPECT_EQ(ours.records[i].row, library.records[i].row);
+    EXPECT_EQ(ours.records[i].origin, library.records[i].origin);
+  }
+}
+
+TEST(ResponseParser, ReadRecordsInPlaceMatchesTheLibraryOnOddEncodings) {
+  base::RowChange change;
+  base::Cell key;
+  key.name = "id";
+  key.value = base::Value::Integer(1);
+  change.row.primary_key.push_back(key);
+  const std::string record = EncodeRecord(change).SerializeAsString();
+  auto field = [](uint8_t tag, std::string_view bytes) {
+    return std::string(1, static_cast<char>(tag)) + static_cast<char>(bytes.size()) +
+           std::string(bytes);
+  };
+  const std::string good = field(0x0a, record) + field(0x12, "t");
+  pb::Record bad_crc = EncodeRecord(change);
+  bad_crc.mutable_record()->back() ^= 1;
+  const std::string bodies[] = {
+      good,                                                     // in place
+      good + "\x18\x01",                                        // may_more_record
+      good + std::string("\x18\x00", 2),                          // may_more_record false
+      field(0x0a, record) + field(0x12, "a") + field(0x12, "b"),  // last next_token wins
+      good + "\x20\x05",                                        // unknown field skipped
+      good + "\x18\x02",                                        // any non-zero bool is true
+      field(0x0a, "\x08\x02" + record),                         // last action wins; no token
+      field(0x0a, "\x08\x02" + record) + field(0x12, "t"),      // last action wins
+      field(0x0a, record + "\x08\x09") + field(0x12, "t"),      // unknown action after a good one
+      field(0x0a, "\x08\x09" + record.substr(2)) + field(0x12, "t"),  // unknown action only
+      field(0x0a, bad_crc.SerializeAsString()) + field(0x12, "t"),    // a bad row: same error
+      good + std::string(1, '\0'),                                   // tag 0
+      "",                                                            // empty body
+  };
+  for (const std::string& body : bodies) {
+    SCOPED_TRACE(::testing::PrintToString(body));
+    ExpectSameAsLibrary(body);
+  }
 }
 
 }  // namespace

@@ -268,5 +268,97 @@ TEST(RecordDecoder, ReusingDecodeNoticesANameThatDiffersOnlyInItsLastByte) {
   for (const base::Cell& cell : recycled[0].row.cells) EXPECT_EQ(cell.name.back(), 'y');
 }
 
+// The bytes of a varint, for building bodies by hand.
+std::string Varint(uint64_t v) {
+  std::string out;
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+  return out;
+}
+
+std::string LengthDelimited(uint8_t tag, std::string_view bytes) {
+  return std::string(1, static_cast<char>(tag)) + Varint(bytes.size()) + std::string(bytes);
+}
+
+TEST(RecordDecoder, ScanReadsASerializedPageInPlace) {
+  pb::ReadRecordsResponse page = MixedPage(7, /*with_extras=*/true);
+  page.mutable_records(1)->set_latest_record("ignored");
+  page.set_next_token("next");
+  page.set_may_more_record(false);
+  const std::string body = page.SerializeAsString();
+  ReadRecordsPageView view;
+  ASSERT_TRUE(ScanReadRecordsResponse(body, &view));
+  EXPECT_EQ(view.next_token, "next");
+  EXPECT_EQ(view.may_more_record, std::optional<bool>(false));
+  ASSERT_EQ(view.records.size(), 4u);
+  for (int i = 0; i < 4; ++i) {
+    const RecordSpan& r = view.records[static_cast<size_t>(i)];
+    EXPECT_EQ(r.action, page.records(i).action_type());
+    EXPECT_EQ(r.record, page.records(i).record());
+    ASSERT_TRUE(r.origin_record.has_value());
+    EXPECT_EQ(*r.origin_record, page.records(i).origin_record());
+    // In place: the spans point into the body.
+    EXPECT_GE(r.record.data(), body.data());
+    EXPECT_LE(r.record.data() + r.record.size(), body.data() + body.size());
+  }
+  std::vector<RowChange> scanned, generated;
+  ASSERT_TRUE(DecodeRecordSpansReusing(view.records, &scanned).ok());
+  ASSERT_TRUE(DecodeRecords(page, &generated).ok());
+  ASSERT_EQ(scanned.size(), generated.size());
+  for (size_t i = 0; i < scanned.size(); ++i) {
+    EXPECT_EQ(scanned[i].action, generated[i].action);
+    EXPECT_EQ(scanned[i].row, generated[i].row);
+    EXPECT_EQ(scanned[i].origin, generated[i].origin);
+  }
+
+  // A page without records and without may_more_record, and a view reused for it.
+  pb::ReadRecordsResponse empty;
+  empty.set_next_token("finished");
+  ASSERT_TRUE(ScanReadRecordsResponse(empty.SerializeAsString(), &view));
+  EXPECT_TRUE(view.records.empty());
+  EXPECT_EQ(view.next_token, "finished");
+  EXPECT_FALSE(view.may_more_record.has_value());
+}
+
+TEST(RecordDecoder, ScanLeavesEveryOtherEncodingToTheGeneratedParser) {
+  const std::string row = RawRecord(pb::PUT_ROW, KeyRow(1)).record();
+  const std::string record = "\x08\x01" + LengthDelimited(0x12, row);
+  const std::string token = LengthDelimited(0x12, "t");
+  const std::string good = LengthDelimited(0x0a, record) + token;
+  ReadRecordsPageView view;
+  ASSERT_TRUE(ScanReadRecordsResponse(good, &view));
+
+  const std::pair<const char*, std::string> others[] = {
+      {"unknown top-level field", good + "\x20\x05"},
+      {"next_token twice", good + token},
+      {"may_more_record twice", good + "\x18\x01\x18\x00"},
+      {"may_more_record 2", good + "\x18\x02"},
+      {"may_more_record as two bytes", good + "\x18\x81\x00"},
+      {"no next_token", LengthDelimited(0x0a, record)},
+      {"tag 0", good + std::string(1, '\0')},
+      {"two-byte tag", "\x8a\x00" + Varint(record.size()) + record + token},
+      {"overlong length", std::string("\x0a") + "\x80\x80\x80\x80\x80\x01" + record + token},
+      {"length past the end", std::string("\x0a\x7f") + record + token},
+      {"action 9", LengthDelimited(0x0a, "\x08\x09" + LengthDelimited(0x12, row)) + token},
+      {"action as two bytes",
+       LengthDelimited(0x0a, "\x08\x81\x00" + LengthDelimited(0x12, row)) + token},
+      {"action twice", LengthDelimited(0x0a, "\x08\x01" + record) + token},
+      {"record twice", LengthDelimited(0x0a, record + LengthDelimited(0x12, row)) + token},
+      {"no action", LengthDelimited(0x0a, LengthDelimited(0x12, row)) + token},
+      {"no record", LengthDelimited(0x0a, "\x08\x01") + token},
+      {"unknown record field", LengthDelimited(0x0a, record + "\x20\x01") + token},
+      {"origin_record twice",
+       LengthDelimited(0x0a, record + LengthDelimited(0x1a, "") + LengthDelimited(0x1a, "")) +
+           token},
+  };
+  for (const auto& [what, body] : others) {
+    SCOPED_TRACE(what);
+    EXPECT_FALSE(ScanReadRecordsResponse(body, &view));
+  }
+}
+
 }  // namespace
 }  // namespace tablestore::tunnel
