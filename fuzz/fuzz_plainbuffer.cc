@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "tunnel/protocol/plain_buffer.h"
+#include "tunnel/protocol/plain_buffer_dispatch.h"
 #include "tunnel/protocol/row_json.h"
 
 namespace {
@@ -30,9 +31,28 @@ void CheckRow(const Row& row) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  namespace pb = tablestore::tunnel::plain_buffer;
   for (auto ctx : {PlainBufferContext::kRecord, PlainBufferContext::kOriginRecord,
                    PlainBufferContext::kRequest}) {
     auto rows = tablestore::tunnel::DecodePlainBuffer(bytes, ctx);
+    // The table-driven and the carry-less multiply decoders agree on everything,
+    // including the error message.
+    auto table = pb::DecodeRowsTable(bytes, ctx);
+    Check(table.ok() == rows.ok());
+    if (table.ok()) {
+      Check(*table == *rows);
+    } else {
+      Check(table.status().message() == rows.status().message());
+    }
+    if (pb::ClmulAvailable()) {
+      auto clmul = pb::DecodeRowsClmul(bytes, ctx);
+      Check(clmul.ok() == rows.ok());
+      if (clmul.ok()) {
+        Check(*clmul == *rows);
+      } else {
+        Check(clmul.status().message() == rows.status().message());
+      }
+    }
     if (!rows.ok()) {
       Check(rows.status().code() == StatusCode::kDataLoss);
       continue;

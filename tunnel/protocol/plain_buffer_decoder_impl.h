@@ -1,0 +1,519 @@
+#pragma once
+
+// The PlainBuffer decoder (docs/tunnel-protocol.md §8.8), a template over how a cell's
+// checksum is computed. Included only by plain_buffer_decoder.cc (CRC tables, any CPU) and
+// plain_buffer_decoder_clmul.cc (carry-less multiply, compiled with -mpclmul): everything
+// here has internal linkage, so each of the two gets its own copy compiled for its
+// instruction set and the linker never mixes them.
+//
+// One forward pass over the bytes with a raw cursor: every read is preceded by a bounds
+// check against the end of the input (lengths are compared with the remaining byte count,
+// never added to a pointer first), checksums are verified while reading, and decoded rows
+// reuse the caller's allocations where they can.
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tunnel/protocol/plain_buffer.h"
+#include "tunnel/protocol/plain_buffer_internal.h"
+
+namespace tablestore::tunnel {
+namespace {  // NOLINT(build/namespaces): one private copy per including file, see above
+
+
+using base::Cell;
+using base::CellOp;
+using base::Row;
+using base::Status;
+using base::Value;
+using base::ValueType;
+namespace wire = plain_buffer;
+
+std::string Hex8(uint8_t b) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%02x", b);
+  return buf;
+}
+
+const char* ValueTypeWireName(uint8_t t) {
+  switch (t) {
+    case wire::kVtInteger:
+      return "INTEGER";
+    case wire::kVtDouble:
+      return "DOUBLE";
+    case wire::kVtBoolean:
+      return "BOOLEAN";
+    case wire::kVtString:
+      return "STRING";
+    case wire::kVtNull:
+      return "NULL";
+    case wire::kVtBlob:
+      return "BLOB";
+    case wire::kVtInfMin:
+      return "INF_MIN";
+    case wire::kVtInfMax:
+      return "INF_MAX";
+    case wire::kVtAutoIncrement:
+      return "AUTO_INCREMENT";
+    default:
+      return "unknown";
+  }
+}
+
+// Copies `n` bytes into *s, reusing its capacity. clear() + append() is cheaper than
+// assign(), which must handle a source aliasing the string; a string too small for `n`
+// and still empty (the cells of a fresh row) is allocated at exactly `n`.
+[[gnu::always_inline]] inline void AssignBytes(std::string* s, const uint8_t* p, size_t n) {
+  const char* const c = reinterpret_cast<const char*>(p);
+  if (n > s->capacity() && s->empty()) {
+    *s = std::string(c, n);
+  } else {
+    s->clear();
+    s->append(c, n);
+  }
+}
+
+// True when *s already holds the `n` bytes at p, `available` (>= n) bytes being readable
+// there. Cell names repeat row after row, so a recycled row usually holds the right name
+// already; short names are compared with two masked 8-byte loads instead of a call (the
+// string's buffer always has room for 16 bytes: SSO or a heap block of capacity > 15).
+[[gnu::always_inline]] inline bool HoldsBytes(const std::string& s, const uint8_t* p, size_t n,
+                                              size_t available) {
+  if (s.size() != n) return false;
+  if (n > 16 || available < 16) return std::memcmp(s.data(), p, n) == 0;
+  const auto* q = reinterpret_cast<const uint8_t*>(s.data());
+  const uint64_t m0 = n >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n)) - 1;
+  const uint64_t m1 = n >= 16 ? ~uint64_t{0} : n <= 8 ? 0 : (uint64_t{1} << (8 * (n - 8))) - 1;
+  return (((wire::LoadU64(q) ^ wire::LoadU64(p)) & m0) |
+          ((wire::LoadU64(q + 8) ^ wire::LoadU64(p + 8)) & m1)) == 0;
+}
+
+// Single-use cursor over one buffer. Thread-compatible. `Crc::Cell(spans)` computes a
+// cell's checksum (CellCrcTable or the carry-less multiply version).
+//
+// The row and cell readers work on a local cursor `p` (passed by reference into functions
+// that are always inlined) rather than on the member: the decoder writes bytes into
+// strings, and a char store may alias any member, which would force the compiler to reload
+// and store a member cursor around every such write.
+template <class Crc>
+class Decoder {
+ public:
+  Decoder(std::string_view bytes, PlainBufferContext context)
+      : begin_(reinterpret_cast<const uint8_t*>(bytes.data())),
+        p_(begin_),
+        end_(begin_ + bytes.size()),
+        context_(context) {}
+
+  Status ReadHeader();
+  // Reads one row starting at the cursor into *row (reusing its vectors and strings).
+  Status ReadRow(Row* row);
+  bool AtEnd() const { return p_ == end_; }
+  uint8_t Peek() const { return *p_; }  // REQUIRES: !AtEnd()
+  // Error for what follows the last row: more rows where one is allowed, or junk.
+  Status AfterLastRow() const;
+
+ private:
+  // Inlined into ReadRow's two loops, specialised for key and attribute cells. `p` is the
+  // cursor, at TAG_CELL; on success it is past the cell.
+  [[gnu::always_inline]] inline Status ReadCell(bool primary_key, const uint8_t*& p,
+                                                Cell* cell) const;
+  // Reads the value at `p`, `value_len` bytes that are known to be in the buffer. Does not
+  // move `p`.
+  [[gnu::always_inline]] inline Status ReadValue(bool primary_key, const uint8_t* p,
+                                                 const uint8_t* len_pos, uint32_t value_len,
+                                                 Value* v) const;
+  [[gnu::cold, gnu::noinline]] Status ValueLengthMismatch(const uint8_t* len_pos,
+                                                          uint32_t value_len, uint8_t type,
+                                                          uint64_t expected) const;
+  [[gnu::cold, gnu::noinline]] Status ValueTypeNotAllowed(const uint8_t* at, uint8_t type,
+                                                          const char* where) const;
+  // Reads the extension at `p` (TAG_EXTENSION); on success *next is past it. Out of line:
+  // `p` is a copy so that the caller's cursor stays in a register.
+  Status ReadExtension(const uint8_t* p, const uint8_t** next, Row* row) const;
+
+  size_t Remaining(const uint8_t* p) const { return static_cast<size_t>(end_ - p); }
+  size_t Offset(const uint8_t* p) const { return static_cast<size_t>(p - begin_); }
+
+  // "PlainBuffer: <what> at offset <n>[ (<detail>)]".
+  [[gnu::cold, gnu::noinline]] Status Error(const uint8_t* at, const std::string& what,
+                                            const std::string& detail = "") const {
+    std::string msg = "PlainBuffer: " + what + " at offset " + std::to_string(Offset(at));
+    if (!detail.empty()) msg += " (" + detail + ")";
+    return base::DataLossError(std::move(msg));
+  }
+  [[gnu::cold, gnu::noinline]] Status Truncated(const uint8_t* at, const char* field,
+                                                size_t need) const {
+    return Error(
+        at, "truncated input: " + std::string(field) + " missing",
+        "needs " + std::to_string(need) + " byte(s), " + std::to_string(Remaining(at)) + " left");
+  }
+  [[gnu::cold, gnu::noinline]] Status UnexpectedTag(const uint8_t* at, const char* expected,
+                                                    uint8_t tag) const {
+    return Error(at, std::string("unexpected tag ") + Hex8(*at),
+                 std::string("expected ") + expected + " " + Hex8(tag));
+  }
+  [[gnu::cold, gnu::noinline]] Status LengthOutOfRange(const char* field, const uint8_t* at,
+                                                       uint64_t len, size_t available) const {
+    return Error(at, std::string(field) + " " + std::to_string(len) + " out of range",
+                 "only " + std::to_string(available) + " byte(s) remain");
+  }
+  [[gnu::cold, gnu::noinline]] Status ChecksumMismatch(const char* what, const uint8_t* at,
+                                                       uint8_t stored, uint8_t computed) const {
+    return Error(at, std::string(what) + " checksum mismatch",
+                 "stored " + Hex8(stored) + ", computed " + Hex8(computed));
+  }
+
+  const uint8_t* const begin_;
+  const uint8_t* p_;
+  const uint8_t* const end_;
+  const PlainBufferContext context_;
+};
+
+template <class Crc>
+Status Decoder<Crc>::ReadHeader() {
+  if (Remaining(p_) < 4) return Truncated(p_, "header", 4);
+  const uint32_t header = wire::LoadU32(p_);
+  if (header != wire::kHeader) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "found 0x%08" PRIx32 ", expected 0x%08" PRIx32, header,
+                  wire::kHeader);
+    return Error(p_, "bad header", buf);
+  }
+  p_ += 4;
+  if (AtEnd()) return Error(p_, "no row after the header");
+  return Status();
+}
+
+template <class Crc>
+Status Decoder<Crc>::ReadRow(Row* row) {
+  const uint8_t* p = p_;
+  const uint8_t* const end = end_;
+  const uint8_t* const row_start = p;
+  if (p == end) return Truncated(p, "TAG_ROW_PK", 1);
+  if (*p != wire::kTagRowPk) return UnexpectedTag(p, "TAG_ROW_PK", wire::kTagRowPk);
+  ++p;
+  uint8_t row_crc = 0;
+
+  size_t n = 0;
+  while (p != end && *p == wire::kTagCell) {
+    if (n == row->primary_key.size()) row->primary_key.emplace_back();
+    Cell& cell = row->primary_key[n++];
+    TS_RETURN_IF_ERROR(ReadCell(/*primary_key=*/true, p, &cell));
+    row_crc = wire::Crc8ByteInline(row_crc, cell.checksum);
+  }
+  row->primary_key.resize(n);
+
+  n = 0;
+  if (p != end && *p == wire::kTagRowData) {
+    ++p;
+    while (p != end && *p == wire::kTagCell) {
+      if (n == row->cells.size()) row->cells.emplace_back();
+      Cell& cell = row->cells[n++];
+      TS_RETURN_IF_ERROR(ReadCell(/*primary_key=*/false, p, &cell));
+      row_crc = wire::Crc8ByteInline(row_crc, cell.checksum);
+    }
+  }
+  row->cells.resize(n);
+
+  row->delete_marker = false;
+  if (p != end && *p == wire::kTagDeleteRowMarker) {
+    ++p;
+    row->delete_marker = true;
+  }
+  row_crc = wire::Crc8ByteInline(row_crc, row->delete_marker ? 1 : 0);
+
+  row->sequence.reset();
+  if (p != end && *p == wire::kTagExtension) {
+    const uint8_t* next = nullptr;
+    TS_RETURN_IF_ERROR(ReadExtension(p, &next, row));
+    p = next;
+  }
+
+  if (p == end) return Truncated(p, "TAG_ROW_CHECKSUM", 2);
+  if (*p != wire::kTagRowChecksum) {
+    return UnexpectedTag(p, "TAG_ROW_CHECKSUM", wire::kTagRowChecksum);
+  }
+  const uint8_t* const tag = p++;
+  if (p == end) return Truncated(p, "row checksum", 1);
+  const uint8_t stored = *p++;
+  if (stored != row_crc) return ChecksumMismatch("row", tag, stored, row_crc);
+  row->checksum = stored;
+  if (row->primary_key.empty() && context_ == PlainBufferContext::kRecord) {
+    return Error(row_start, "empty primary key in a record");
+  }
+  p_ = p;
+  return Status();
+}
+
+template <class Crc>
+Status Decoder<Crc>::ReadCell(bool primary_key, const uint8_t*& p, Cell* cell) const {
+  const uint8_t* const end = end_;
+  const uint8_t* const cell_start = p;
+  ++p;  // TAG_CELL, checked by the caller
+
+  // TAG_CELL_NAME and the name length together.
+  if (Remaining(p) < 5 || *p != wire::kTagCellName) [[unlikely]] {
+    if (p == end) return Truncated(p, "TAG_CELL_NAME", 1);
+    if (*p != wire::kTagCellName) return UnexpectedTag(p, "TAG_CELL_NAME", wire::kTagCellName);
+    return Truncated(p + 1, "cell name length", 4);
+  }
+  p += 5;
+  const uint32_t name_len = wire::LoadU32(p - 4);
+  const size_t after_len = Remaining(p);
+  if (name_len > after_len) return LengthOutOfRange("cell name length", p - 4, name_len, after_len);
+  if (!HoldsBytes(cell->name, p, name_len, after_len)) AssignBytes(&cell->name, p, name_len);
+  // The checksummed bytes (§8.4) are four spans of the wire: name, value (type byte and
+  // payload, not value_len), timestamp, cell type; folded together once the cell is read.
+  wire::CellSpans spans;
+  spans.name = p;
+  spans.name_len = name_len;
+  p += name_len;
+
+  if (p != end && *p == wire::kTagCellValue) {
+    ++p;
+    if (Remaining(p) < 4) return Truncated(p, "cell value length", 4);
+    const uint8_t* const len_pos = p;
+    const uint32_t value_len = wire::LoadU32(p);
+    p += 4;
+    if (value_len > Remaining(p)) {
+      return LengthOutOfRange("cell value length", len_pos, value_len, Remaining(p));
+    }
+    if (!cell->value) cell->value.emplace();
+    TS_RETURN_IF_ERROR(ReadValue(primary_key, p, len_pos, value_len, &*cell->value));
+    spans.value = p;
+    spans.value_len = value_len;
+    p += value_len;
+  } else {
+    cell->value.reset();
+  }
+
+  bool has_type = false;
+  uint8_t cell_type = 0;
+  cell->op = CellOp::kPut;
+  if (p != end && *p == wire::kTagCellType) {
+    if (primary_key) return Error(p, "TAG_CELL_TYPE in a primary-key cell");
+    ++p;
+    if (p == end) return Truncated(p, "cell type", 1);
+    cell_type = *p;
+    if (cell_type == wire::kCellDeleteAllVersions) {
+      cell->op = CellOp::kDeleteAllVersions;
+    } else if (cell_type == wire::kCellDeleteOneVersion) {
+      cell->op = CellOp::kDeleteOneVersion;
+    } else {
+      return Error(p, "unknown cell type " + Hex8(cell_type));
+    }
+    has_type = true;
+    ++p;
+  }
+
+  if (p != end && *p == wire::kTagCellTimestamp) {
+    if (primary_key) return Error(p, "TAG_CELL_TIMESTAMP in a primary-key cell");
+    ++p;
+    if (Remaining(p) < 8) return Truncated(p, "cell timestamp", 8);
+    cell->timestamp = static_cast<int64_t>(wire::LoadU64(p));
+    spans.timestamp = p;  // checksummed before the cell type (§8.4)
+    p += 8;
+  } else {
+    cell->timestamp.reset();
+  }
+  if (has_type) spans.cell_type = cell_type;
+
+  // Tag and checksum byte checked together; the slow path reports what exactly is wrong.
+  if (Remaining(p) < 2 || *p != wire::kTagCellChecksum) [[unlikely]] {
+    if (p == end) return Truncated(p, "TAG_CELL_CHECKSUM", 2);
+    if (*p != wire::kTagCellChecksum) {
+      return UnexpectedTag(p, "TAG_CELL_CHECKSUM", wire::kTagCellChecksum);
+    }
+    return Truncated(p + 1, "cell checksum", 1);
+  }
+  const uint8_t stored = p[1];
+  const uint8_t crc = Crc::Cell(spans);
+  if (stored != crc) return ChecksumMismatch("cell", p, stored, crc);
+  p += 2;
+  cell->checksum = stored;
+
+  if (primary_key && !cell->value) return Error(cell_start, "primary-key cell without a value");
+  return Status();
+}
+
+template <class Crc>
+Status Decoder<Crc>::ValueLengthMismatch(const uint8_t* len_pos, uint32_t value_len, uint8_t type,
+                                    uint64_t expected) const {
+  return Error(len_pos,
+               "cell value length " + std::to_string(value_len) + " does not match its " +
+                   ValueTypeWireName(type) + " payload",
+               "expected " + std::to_string(expected));
+}
+
+template <class Crc>
+Status Decoder<Crc>::ValueTypeNotAllowed(const uint8_t* at, uint8_t type, const char* where) const {
+  return Error(at,
+               std::string("value type ") + ValueTypeWireName(type) + " not allowed in " + where);
+}
+
+template <class Crc>
+Status Decoder<Crc>::ReadValue(bool primary_key, const uint8_t* p, const uint8_t* len_pos,
+                          uint32_t value_len, Value* v) const {
+  if (value_len == 0) return Error(len_pos, "cell value length 0 (no type byte)");
+  const uint8_t type = *p;
+  const uint8_t* const q = p + 1;
+  const uint32_t payload = value_len - 1;
+  switch (type) {
+    case wire::kVtInteger: {
+      if (payload != 8) return ValueLengthMismatch(len_pos, value_len, type, 9);
+      const uint64_t bits = wire::LoadU64(q);
+      v->type = ValueType::kInteger;
+      v->integer = static_cast<int64_t>(bits);
+      v->dbl = 0;
+      v->bytes.clear();
+      return Status();
+    }
+    case wire::kVtDouble: {
+      if (primary_key) return ValueTypeNotAllowed(p, type, "a primary key");
+      if (payload != 8) return ValueLengthMismatch(len_pos, value_len, type, 9);
+      const uint64_t bits = wire::LoadU64(q);
+      v->type = ValueType::kDouble;
+      std::memcpy(&v->dbl, &bits, sizeof bits);
+      v->integer = 0;
+      v->bytes.clear();
+      return Status();
+    }
+    case wire::kVtBoolean:
+      if (primary_key) return ValueTypeNotAllowed(p, type, "a primary key");
+      if (payload != 1) return ValueLengthMismatch(len_pos, value_len, type, 2);
+      v->type = ValueType::kBoolean;
+      v->integer = *q != 0 ? 1 : 0;  // any non-zero byte is true (§8.1)
+      v->dbl = 0;
+      v->bytes.clear();
+      return Status();
+    case wire::kVtString:
+    case wire::kVtBlob: {
+      if (static_cast<size_t>(end_ - q) < 4)
+        return Error(q, "truncated input: string/blob length missing");
+      if (payload < 4) return ValueLengthMismatch(len_pos, value_len, type, 5);
+      const uint32_t len = wire::LoadU32(q);
+      const size_t available = static_cast<size_t>(end_ - q) - 4;
+      if (len > available) {
+        return LengthOutOfRange(type == wire::kVtString ? "string length" : "blob length", q, len,
+                                available);
+      }
+      if (payload - 4 != len)
+        return ValueLengthMismatch(len_pos, value_len, type, uint64_t{5} + len);
+      v->type = type == wire::kVtString ? ValueType::kString : ValueType::kBinary;
+      AssignBytes(&v->bytes, q + 4, len);
+      v->integer = 0;
+      v->dbl = 0;
+      return Status();
+    }
+    case wire::kVtInfMin:
+    case wire::kVtInfMax:
+    case wire::kVtAutoIncrement:
+      if (!primary_key) return ValueTypeNotAllowed(p, type, "an attribute cell");
+      if (context_ != PlainBufferContext::kRequest)
+        return ValueTypeNotAllowed(p, type, "a tunnel record");
+      if (payload != 0) return ValueLengthMismatch(len_pos, value_len, type, 1);
+      v->type = type == wire::kVtInfMin   ? ValueType::kInfMin
+                : type == wire::kVtInfMax ? ValueType::kInfMax
+                                          : ValueType::kAutoIncrement;
+      v->integer = 0;
+      v->dbl = 0;
+      v->bytes.clear();
+      return Status();
+    case wire::kVtNull:
+      return Error(p, "reserved value type NULL (0x06)");
+    default:
+      return Error(p, "unknown value type " + Hex8(type));
+  }
+}
+
+template <class Crc>
+Status Decoder<Crc>::ReadExtension(const uint8_t* p, const uint8_t** next, Row* row) const {
+  ++p;  // TAG_EXTENSION
+  if (Remaining(p) < 4) return Truncated(p, "extension length", 4);
+  const uint8_t* const len_pos = p;
+  const uint32_t ext_len = wire::LoadU32(p);
+  p += 4;
+  if (ext_len > Remaining(p))
+    return LengthOutOfRange("extension length", len_pos, ext_len, Remaining(p));
+  if (ext_len == 0) return Error(len_pos, "extension without items");
+  const uint8_t* const ext_end = p + ext_len;
+  while (p != ext_end) {
+    const uint8_t* const item = p;
+    if (ext_end - p < 5) {
+      return Error(
+          item, "extension item header runs past the extension length " + std::to_string(ext_len));
+    }
+    const uint8_t tag = p[0];
+    const uint32_t item_len = wire::LoadU32(p + 1);
+    p += 5;
+    if (item_len > static_cast<size_t>(ext_end - p)) {
+      return LengthOutOfRange("extension item length", item + 1, item_len,
+                              static_cast<size_t>(ext_end - p));
+    }
+    if (tag == wire::kTagSeqInfo) {
+      if (row->sequence) return Error(item, "duplicate sequence info");
+      if (item_len != wire::kSeqInfoLen) {
+        return Error(item + 1, "sequence info length " + std::to_string(item_len), "expected 19");
+      }
+      if (p[0] != wire::kTagSeqInfoEpoch) {
+        return Error(p, "unexpected tag in sequence info",
+                     "expected TAG_SEQ_INFO_EPOCH 0x0d, found " + Hex8(p[0]));
+      }
+      if (p[5] != wire::kTagSeqInfoTs) {
+        return Error(p + 5, "unexpected tag in sequence info",
+                     "expected TAG_SEQ_INFO_TS 0x0e, found " + Hex8(p[5]));
+      }
+      if (p[14] != wire::kTagSeqInfoRowIndex) {
+        return Error(p + 14, "unexpected tag in sequence info",
+                     "expected TAG_SEQ_INFO_ROW_INDEX 0x0f, found " + Hex8(p[14]));
+      }
+      base::SequenceInfo& seq = row->sequence.emplace();
+      seq.epoch = static_cast<int32_t>(wire::LoadU32(p + 1));
+      seq.timestamp = static_cast<int64_t>(wire::LoadU64(p + 6));
+      seq.row_index = static_cast<int32_t>(wire::LoadU32(p + 15));
+    }
+    // Any other item is skipped by its length (forward compatibility, §8.2).
+    p += item_len;
+  }
+  *next = p;
+  return Status();
+}
+
+template <class Crc>
+Status Decoder<Crc>::AfterLastRow() const {
+  if (*p_ == wire::kTagRowPk) return Error(p_, "more than one row where exactly one is allowed");
+  return Error(p_, "trailing bytes after the row", std::to_string(Remaining(p_)) + " byte(s)");
+}
+
+template <class Crc>
+base::Result<std::vector<Row>> DecodeRowsWith(std::string_view bytes, PlainBufferContext context) {
+  Decoder<Crc> d(bytes, context);
+  TS_RETURN_IF_ERROR(d.ReadHeader());
+  std::vector<Row> rows;
+  rows.emplace_back();
+  TS_RETURN_IF_ERROR(d.ReadRow(&rows.back()));
+  while (!d.AtEnd()) {
+    if (context != PlainBufferContext::kRequest || d.Peek() != plain_buffer::kTagRowPk) {
+      return d.AfterLastRow();
+    }
+    rows.emplace_back();
+    TS_RETURN_IF_ERROR(d.ReadRow(&rows.back()));
+  }
+  return rows;
+}
+
+template <class Crc>
+base::Status DecodeOneRowWith(std::string_view bytes, PlainBufferContext context, Row* row) {
+  Decoder<Crc> d(bytes, context);
+  TS_RETURN_IF_ERROR(d.ReadHeader());
+  TS_RETURN_IF_ERROR(d.ReadRow(row));
+  if (!d.AtEnd()) return d.AfterLastRow();
+  return Status();
+}
+
+}  // namespace
+}  // namespace tablestore::tunnel
