@@ -11,6 +11,10 @@
 // never added to a pointer first), checksums are verified while reading, and decoded rows
 // reuse the caller's allocations where they can.
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -64,12 +68,16 @@ const char* ValueTypeWireName(uint8_t t) {
   }
 }
 
-// Copies `n` bytes into *s, reusing its capacity. clear() + append() is cheaper than
-// assign(), which must handle a source aliasing the string; a string too small for `n`
-// and still empty (the cells of a fresh row) is allocated at exactly `n`.
+// Copies `n` bytes into *s, reusing its capacity. A recycled string of the same length
+// (fixed-width values: keys, hashes) is overwritten with a plain copy; otherwise clear() +
+// append() is cheaper than assign(), which must handle a source aliasing the string; a
+// string too small for `n` and still empty (the cells of a fresh row) is allocated at
+// exactly `n`.
 [[gnu::always_inline]] inline void AssignBytes(std::string* s, const uint8_t* p, size_t n) {
   const char* const c = reinterpret_cast<const char*>(p);
-  if (n > s->capacity() && s->empty()) {
+  if (s->size() == n) {
+    if (n != 0) std::memcpy(s->data(), c, n);
+  } else if (n > s->capacity() && s->empty()) {
     *s = std::string(c, n);
   } else {
     s->clear();
@@ -79,17 +87,25 @@ const char* ValueTypeWireName(uint8_t t) {
 
 // True when *s already holds the `n` bytes at p, `available` (>= n) bytes being readable
 // there. Cell names repeat row after row, so a recycled row usually holds the right name
-// already; short names are compared with two masked 8-byte loads instead of a call (the
-// string's buffer always has room for 16 bytes: SSO or a heap block of capacity > 15).
+// already; short names are compared 16 bytes at a time instead of with a call (the string's
+// buffer always has room for 16 bytes: SSO or a heap block of capacity > 15).
 [[gnu::always_inline]] inline bool HoldsBytes(const std::string& s, const uint8_t* p, size_t n,
                                               size_t available) {
   if (s.size() != n) return false;
   if (n > 16 || available < 16) return std::memcmp(s.data(), p, n) == 0;
+#if defined(__SSE2__)
+  // One 16-byte compare; the bytes past n are masked off.
+  const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data()));
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const unsigned equal = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, b)));
+  return ((equal | (0xffffu << n)) & 0xffffu) == 0xffffu;
+#else
   const auto* q = reinterpret_cast<const uint8_t*>(s.data());
   const uint64_t m0 = n >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n)) - 1;
   const uint64_t m1 = n >= 16 ? ~uint64_t{0} : n <= 8 ? 0 : (uint64_t{1} << (8 * (n - 8))) - 1;
   return (((wire::LoadU64(q) ^ wire::LoadU64(p)) & m0) |
           ((wire::LoadU64(q + 8) ^ wire::LoadU64(p + 8)) & m1)) == 0;
+#endif
 }
 
 // Single-use cursor over one buffer. Thread-compatible. `Crc::Cell(spans)` computes a
@@ -198,26 +214,35 @@ Status Decoder<Crc>::ReadRow(Row* row) {
   ++p;
   uint8_t row_crc = 0;
 
+  // Cells are decoded into the vectors' existing elements first (`have` of them).
   size_t n = 0;
+  size_t have = row->primary_key.size();
   while (p != end && *p == wire::kTagCell) {
-    if (n == row->primary_key.size()) row->primary_key.emplace_back();
+    if (n == have) {
+      row->primary_key.emplace_back();
+      ++have;
+    }
     Cell& cell = row->primary_key[n++];
     TS_RETURN_IF_ERROR(ReadCell(/*primary_key=*/true, p, &cell));
     row_crc = wire::Crc8ByteInline(row_crc, cell.checksum);
   }
-  row->primary_key.resize(n);
+  if (n != have) row->primary_key.resize(n);
 
   n = 0;
+  have = row->cells.size();
   if (p != end && *p == wire::kTagRowData) {
     ++p;
     while (p != end && *p == wire::kTagCell) {
-      if (n == row->cells.size()) row->cells.emplace_back();
+      if (n == have) {
+        row->cells.emplace_back();
+        ++have;
+      }
       Cell& cell = row->cells[n++];
       TS_RETURN_IF_ERROR(ReadCell(/*primary_key=*/false, p, &cell));
       row_crc = wire::Crc8ByteInline(row_crc, cell.checksum);
     }
   }
-  row->cells.resize(n);
+  if (n != have) row->cells.resize(n);
 
   row->delete_marker = false;
   if (p != end && *p == wire::kTagDeleteRowMarker) {
