@@ -5,9 +5,12 @@
 // Default: generates pages of 1000 typical stream rows (primary key: a 16-byte string and an
 // integer; attributes: two integers, a double, a boolean, a 40-byte string and a 32-byte
 // blob, each with a timestamp; sequence info) and times, per page, the client's ReadRecords
-// body parser: protobuf parse plus PlainBuffer decode (every cell and row CRC verified)
-// into base::RowChange, into a recycled page as channel readers do (decode_rows_per_s) and
-// into a fresh page (decode_fresh_page_rows_per_s).
+// body parser: the page read (in place, ScanReadRecordsResponse) plus PlainBuffer decode
+// (every cell and row CRC verified) into base::RowChange, into a recycled page as channel
+// readers do (decode_rows_per_s) and into a fresh page (decode_fresh_page_rows_per_s).
+// The split: the page read alone, the generated protobuf parser for comparison (used for
+// bodies not in the canonical encoding), and the PlainBuffer decode of every record with
+// each CRC implementation (tables, and carry-less multiply where the CPU has it).
 // --corpus FILE decodes the pages in FILE instead (items: uint32 LE length, serialized
 // ReadRecordsResponse); --write-corpus FILE writes the generated pages in that format.
 
@@ -25,6 +28,7 @@
 #include "bench/report.h"
 #include "tunnel/client/response_parser.h"
 #include "tunnel/protocol/plain_buffer.h"
+#include "tunnel/protocol/plain_buffer_dispatch.h"
 #include "tunnel/protocol/record_decoder.h"
 #include "tunnel/protocol/tunnel.pb.h"
 
@@ -181,9 +185,9 @@ int Main(int argc, char** argv) {
   size_t corpus_bytes = 0;
   for (const auto& p : pages) corpus_bytes += p.size();
 
-  // Each page goes through the client's own ReadRecords body parser (protobuf parse on an
-  // arena, then PlainBuffer decode) into a recycled page, as a channel reader does: the
-  // records of a processed page are decoded over again, reusing their allocations.
+  // Each page goes through the client's own ReadRecords body parser (page read, then
+  // PlainBuffer decode) into a recycled page, as a channel reader does: the records of a
+  // processed page are decoded over again, reusing their allocations.
   tunnel::ReadRecordsResult page;
   std::vector<base::RowChange>& changes = page.records;
   auto decode_page = [&](const std::string& bytes) -> bool {
@@ -217,15 +221,61 @@ int Main(int argc, char** argv) {
     }
     ++rounds;
   }
-  // Protobuf parse alone (into a reused message, as the parser does), for the split.
+  // The split. The page read alone: in place for canonical pages (all generated ones),
+  // else the generated parser, as the client does.
+  tunnel::ReadRecordsPageView view;
   tunnel::pb::ReadRecordsResponse msg;
+  size_t scanned_pages = 0;
   const Clock::time_point p0 = Clock::now();
+  for (size_t r = 0; r < rounds; ++r) {
+    for (const auto& p : pages) {
+      if (tunnel::ScanReadRecordsResponse(p, &view)) {
+        ++scanned_pages;
+      } else if (!msg.ParseFromString(p)) {
+        return 1;
+      }
+    }
+  }
+  parse_time = Clock::now() - p0;
+  // The generated parser on every page (into a reused message), for comparison.
+  const Clock::time_point l0 = Clock::now();
   for (size_t r = 0; r < rounds; ++r) {
     for (const auto& p : pages) {
       if (!msg.ParseFromString(p)) return 1;
     }
   }
-  parse_time = Clock::now() - p0;
+  const Clock::duration library_time = Clock::now() - l0;
+  // PlainBuffer decode of every record into a recycled row, with each CRC implementation.
+  std::vector<std::vector<std::string>> records(pages.size());
+  for (size_t i = 0; i < pages.size(); ++i) {
+    if (!msg.ParseFromString(pages[i])) return 1;
+    for (const auto& rec : msg.records()) records[i].push_back(rec.record());
+  }
+  auto time_rows = [&](auto decode_one) -> double {
+    std::vector<base::Row> rows(kRowsPerPage);
+    size_t n = 0;
+    const Clock::time_point t0 = Clock::now();
+    for (size_t r = 0; r < rounds; ++r) {
+      for (const auto& page_records : records) {
+        if (rows.size() < page_records.size()) rows.resize(page_records.size());
+        for (size_t i = 0; i < page_records.size(); ++i) {
+          if (!decode_one(page_records[i], &rows[i]).ok()) return 0;
+        }
+        n += page_records.size();
+      }
+    }
+    return static_cast<double>(n) / Seconds(Clock::now() - t0);
+  };
+  const double table_rows_per_s = time_rows([](const std::string& b, base::Row* row) {
+    return tunnel::plain_buffer::DecodeOneRowTable(b, tunnel::PlainBufferContext::kRecord, row);
+  });
+  const bool clmul = tunnel::plain_buffer::ClmulAvailable();
+  const double clmul_rows_per_s =
+      clmul ? time_rows([](const std::string& b, base::Row* row) {
+        return tunnel::plain_buffer::DecodeOneRowClmul(b, tunnel::PlainBufferContext::kRecord,
+                                                       row);
+      })
+            : 0;
   // Into a fresh page each time (a reader that does not recycle).
   Clock::duration fresh_time{};
   for (size_t r = 0; r < rounds; ++r) {
@@ -245,9 +295,16 @@ int Main(int argc, char** argv) {
   report.Add("decode_mb_per_s", bytes / total_s / 1e6, "MB/s");
   report.Add("decode_fresh_page_rows_per_s",
              static_cast<double>(total_fresh_rows) / Seconds(fresh_time), "rows/s");
-  report.Add("protobuf_parse_mb_per_s", bytes / Seconds(parse_time) / 1e6, "MB/s");
+  report.Add("page_read_mb_per_s", bytes / Seconds(parse_time) / 1e6, "MB/s");
+  report.Add("pages_read_in_place",
+             static_cast<double>(scanned_pages) / static_cast<double>(rounds * pages.size()),
+             "fraction");
+  report.Add("protobuf_library_parse_mb_per_s", bytes / Seconds(library_time) / 1e6, "MB/s");
   report.Add("plainbuffer_share_of_decode", 1.0 - std::min(1.0, Seconds(parse_time) / total_s),
              "fraction");
+  report.Add("plainbuffer_table_crc_rows_per_s", table_rows_per_s, "rows/s");
+  if (clmul) report.Add("plainbuffer_carryless_crc_rows_per_s", clmul_rows_per_s, "rows/s");
+  report.Add("carryless_crc_in_use", clmul ? 1 : 0, "bool");
   report.Add("pages", static_cast<double>(pages.size()), "pages");
   report.Add("avg_page_bytes", static_cast<double>(corpus_bytes) / pages.size(), "bytes");
   report.Add("avg_record_bytes", static_cast<double>(corpus_bytes) / rows_per_round, "bytes");

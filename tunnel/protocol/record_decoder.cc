@@ -100,27 +100,6 @@ void ReserveLikePrevious(RowChange* slots, int i) {
   slots[i].row.cells.reserve(prev.cells.size());
 }
 
-// Asking early for the cache lines a recycled slot's decode will write: by then the
-// applier has usually pushed them out of this core's caches, and waiting for each on its
-// first write is most of a cold decode. Two steps, so that no demand load waits either:
-// the cell arrays of a slot a few records ahead, then the strings' heap blocks of the next
-// slot, whose cells (holding the pointers) were asked for earlier.
-void PrefetchCells(const RowChange& slot) {
-  for (const std::vector<Cell>* cells : {&slot.row.primary_key, &slot.row.cells}) {
-    const char* const begin = reinterpret_cast<const char*>(cells->data());
-    const char* const end = reinterpret_cast<const char*>(cells->data() + cells->size());
-    for (const char* p = begin; p < end; p += 64) __builtin_prefetch(p, 1);
-  }
-}
-
-void PrefetchStrings(const RowChange& slot) {
-  for (const std::vector<Cell>* cells : {&slot.row.primary_key, &slot.row.cells}) {
-    for (const Cell& c : *cells) {
-      if (c.value && c.value->bytes.capacity() > 15) __builtin_prefetch(c.value->bytes.data(), 1);
-    }
-  }
-}
-
 // Decodes the page's records into slots[0..records_size), which may hold earlier rows
 // (their allocations are reused) or be new.
 Status DecodeIntoSlots(const pb::ReadRecordsResponse& page, RowChange* slots) {
@@ -232,8 +211,6 @@ base::Status DecodeRecordSpansReusing(const std::vector<RecordSpan>& page,
                                       std::vector<RowChange>* out) {
   out->resize(page.size());
   for (size_t i = 0; i < page.size(); ++i) {
-    if (i + 3 < page.size()) PrefetchCells((*out)[i + 3]);
-    if (i + 1 < page.size()) PrefetchStrings((*out)[i + 1]);
     ReserveLikePrevious(out->data(), static_cast<int>(i));
     Status s = DecodeInto(page[i], static_cast<int>(i), &(*out)[i]);
     if (!s.ok()) {
