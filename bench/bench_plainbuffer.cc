@@ -270,12 +270,10 @@ int Main(int argc, char** argv) {
     return tunnel::plain_buffer::DecodeOneRowTable(b, tunnel::PlainBufferContext::kRecord, row);
   });
   const bool clmul = tunnel::plain_buffer::ClmulAvailable();
-  const double clmul_rows_per_s =
-      clmul ? time_rows([](const std::string& b, base::Row* row) {
-        return tunnel::plain_buffer::DecodeOneRowClmul(b, tunnel::PlainBufferContext::kRecord,
-                                                       row);
-      })
-            : 0;
+  const double clmul_rows_per_s = clmul ? time_rows([](const std::string& b, base::Row* row) {
+    return tunnel::plain_buffer::DecodeOneRowClmul(b, tunnel::PlainBufferContext::kRecord, row);
+  })
+                                        : 0;
   // Into a fresh page each time (a reader that does not recycle).
   Clock::duration fresh_time{};
   for (size_t r = 0; r < rounds; ++r) {

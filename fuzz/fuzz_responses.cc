@@ -46,6 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t selector = data[0];
   const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
   const std::string_view ctx = "fuzz";
+  // clang-format off
   switch (selector % 10) {
     case 0: (void)ParseCreateTunnelResponse(ctx, body); break;
     case 1: (void)ParseListTunnelResponse(ctx, body); break;
@@ -68,5 +69,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
   }
+  // clang-format on
   return 0;
 }

@@ -25,8 +25,7 @@ base::Result<std::vector<base::Row>> DecodeRowsTable(std::string_view bytes,
   return DecodeRowsWith<TableCrc>(bytes, context);
 }
 
-base::Status DecodeOneRowTable(std::string_view bytes, PlainBufferContext context,
-                               base::Row* row) {
+base::Status DecodeOneRowTable(std::string_view bytes, PlainBufferContext context, base::Row* row) {
   return DecodeOneRowWith<TableCrc>(bytes, context, row);
 }
 

@@ -31,8 +31,7 @@ base::Result<std::vector<base::Row>> DecodeRowsClmul(std::string_view bytes,
   return DecodeRowsWith<ClmulCrc>(bytes, context);
 }
 
-base::Status DecodeOneRowClmul(std::string_view bytes, PlainBufferContext context,
-                               base::Row* row) {
+base::Status DecodeOneRowClmul(std::string_view bytes, PlainBufferContext context, base::Row* row) {
   return DecodeOneRowWith<ClmulCrc>(bytes, context, row);
 }
 
@@ -46,9 +45,7 @@ base::Result<std::vector<base::Row>> DecodeRowsClmul(std::string_view, PlainBuff
   std::abort();  // REQUIRES: ClmulAvailable()
 }
 
-base::Status DecodeOneRowClmul(std::string_view, PlainBufferContext, base::Row*) {
-  std::abort();
-}
+base::Status DecodeOneRowClmul(std::string_view, PlainBufferContext, base::Row*) { std::abort(); }
 
 uint8_t CellCrcWithClmul(const CellSpans&) { std::abort(); }
 

@@ -28,7 +28,6 @@
 namespace tablestore::tunnel {
 namespace {  // NOLINT(build/namespaces): one private copy per including file, see above
 
-
 using base::Cell;
 using base::CellOp;
 using base::Row;
@@ -124,7 +123,7 @@ class Decoder {
         end_(begin_ + bytes.size()),
         context_(context) {}
 
-  Status ReadHeader();
+  [[gnu::always_inline]] inline Status ReadHeader();
   // Reads one row starting at the cursor into *row (reusing its vectors and strings).
   Status ReadRow(Row* row);
   bool AtEnd() const { return p_ == end_; }
@@ -367,7 +366,7 @@ Status Decoder<Crc>::ReadCell(bool primary_key, const uint8_t*& p, Cell* cell) c
 
 template <class Crc>
 Status Decoder<Crc>::ValueLengthMismatch(const uint8_t* len_pos, uint32_t value_len, uint8_t type,
-                                    uint64_t expected) const {
+                                         uint64_t expected) const {
   return Error(len_pos,
                "cell value length " + std::to_string(value_len) + " does not match its " +
                    ValueTypeWireName(type) + " payload",
@@ -382,7 +381,7 @@ Status Decoder<Crc>::ValueTypeNotAllowed(const uint8_t* at, uint8_t type, const 
 
 template <class Crc>
 Status Decoder<Crc>::ReadValue(bool primary_key, const uint8_t* p, const uint8_t* len_pos,
-                          uint32_t value_len, Value* v) const {
+                               uint32_t value_len, Value* v) const {
   if (value_len == 0) return Error(len_pos, "cell value length 0 (no type byte)");
   const uint8_t type = *p;
   const uint8_t* const q = p + 1;

@@ -136,6 +136,8 @@ inline uint8_t Crc8Bytes8Inline(uint8_t crc, const uint8_t* p) {
 
 [[gnu::always_inline]] inline uint8_t Crc8Inline(uint8_t crc, const uint8_t* p, size_t size) {
   const auto& t = kCrc8Tables;
+  // One table per byte position, laid out to be checked by eye.
+  // clang-format off
   while (size >= 16) {
     crc = t[15][crc ^ p[0]] ^ t[14][p[1]] ^ t[13][p[2]] ^ t[12][p[3]] ^ t[11][p[4]] ^
           t[10][p[5]] ^ t[9][p[6]] ^ t[8][p[7]] ^ t[7][p[8]] ^ t[6][p[9]] ^ t[5][p[10]] ^
@@ -166,9 +168,9 @@ inline uint8_t Crc8Bytes8Inline(uint8_t crc, const uint8_t* p) {
     case 2: r ^= t[0][e[-1]]; [[fallthrough]];
     default: break;
   }
+  // clang-format on
   return r;
 }
-
 
 // The checksummed bytes of one cell (§8.4): the name, the value (type byte and payload; the
 // value_len field is not checksummed), the 8 timestamp bytes and the cell-type byte, each

@@ -50,8 +50,8 @@ Status CheckCellRules(int index, const base::Row& row) {
 
 // Decodes into *change (which the caller owns and discards on error). `action` is the
 // wire number of the action type; `origin` is null when the record has none.
-Status DecodeInto(int action, std::string_view record, const std::string_view* origin,
-                  int index, RowChange* change) {
+Status DecodeInto(int action, std::string_view record, const std::string_view* origin, int index,
+                  RowChange* change) {
   switch (action) {
     case pb::PUT_ROW:
       change->action = base::ActionType::kPutRow;
@@ -70,8 +70,7 @@ Status DecodeInto(int action, std::string_view record, const std::string_view* o
   TS_RETURN_IF_ERROR(CheckCellRules(index, change->row));
   // An empty origin_record is treated as absent: it carries no row to decode.
   if (origin != nullptr && !origin->empty()) {
-    s = DecodePlainBufferRow(*origin, PlainBufferContext::kOriginRecord,
-                             &change->origin.emplace());
+    s = DecodePlainBufferRow(*origin, PlainBufferContext::kOriginRecord, &change->origin.emplace());
     if (!s.ok()) return s.WithContext("record " + std::to_string(index) + " origin_record");
   } else {
     change->origin.reset();
@@ -220,7 +219,6 @@ base::Status DecodeRecordSpansReusing(const std::vector<RecordSpan>& page,
   }
   return Status();
 }
-
 
 base::Result<RowChange> DecodeRecord(const pb::Record& record, int index) {
   RowChange change;

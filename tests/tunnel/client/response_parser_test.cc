@@ -13,8 +13,8 @@ namespace {
 
 using base::StatusCode;
 
-const std::string_view kPaths[] = {kPathCreateTunnel, kPathDeleteTunnel,  kPathListTunnel,
-                                   kPathDescribeTunnel, kPathConnect,     kPathHeartbeat,
+const std::string_view kPaths[] = {kPathCreateTunnel,   kPathDeleteTunnel,  kPathListTunnel,
+                                   kPathDescribeTunnel, kPathConnect,       kPathHeartbeat,
                                    kPathShutdown,       kPathGetCheckpoint, kPathCheckpoint,
                                    kPathReadRecords};
 
@@ -49,7 +49,12 @@ TEST(ResponseParser, SurvivesRandomBytesOnEveryPath) {
 TEST(ResponseParser, HeartbeatWithUnknownChannelStatusIsDataLoss) {
   // Channel{channel_id: "c", version: 1, status: 9}: 9 is not a ChannelStatus, so the
   // required field counts as unset (protobuf keeps it as an unknown field).
-  std::string channel = std::string("\x0a\x01" "c" "\x10\x01" "\x18\x09", 7);
+  std::string channel = std::string(
+      "\x0a\x01"
+      "c"
+      "\x10\x01"
+      "\x18\x09",
+      7);
   std::string body = "\x0a" + std::string(1, static_cast<char>(channel.size())) + channel;
   EXPECT_EQ(ParseResponseForFuzzing(kPathHeartbeat, body).code(), StatusCode::kDataLoss);
   channel[6] = '\x04';  // TERMINATED
@@ -151,19 +156,19 @@ TEST(ResponseParser, ReadRecordsInPlaceMatchesTheLibraryOnOddEncodings) {
   pb::Record bad_crc = EncodeRecord(change);
   bad_crc.mutable_record()->back() ^= 1;
   const std::string bodies[] = {
-      good,                                                     // in place
-      good + "\x18\x01",                                        // may_more_record
+      good,                                                       // in place
+      good + "\x18\x01",                                          // may_more_record
       good + std::string("\x18\x00", 2),                          // may_more_record false
       field(0x0a, record) + field(0x12, "a") + field(0x12, "b"),  // last next_token wins
-      good + "\x20\x05",                                        // unknown field skipped
-      good + "\x18\x02",                                        // any non-zero bool is true
-      field(0x0a, "\x08\x02" + record),                         // last action wins; no token
-      field(0x0a, "\x08\x02" + record) + field(0x12, "t"),      // last action wins
-      field(0x0a, record + "\x08\x09") + field(0x12, "t"),      // unknown action after a good one
+      good + "\x20\x05",                                          // unknown field skipped
+      good + "\x18\x02",                                          // any non-zero bool is true
+      field(0x0a, "\x08\x02" + record),                           // last action wins; no token
+      field(0x0a, "\x08\x02" + record) + field(0x12, "t"),        // last action wins
+      field(0x0a, record + "\x08\x09") + field(0x12, "t"),        // unknown action after a good one
       field(0x0a, "\x08\x09" + record.substr(2)) + field(0x12, "t"),  // unknown action only
       field(0x0a, bad_crc.SerializeAsString()) + field(0x12, "t"),    // a bad row: same error
-      good + std::string(1, '\0'),                                   // tag 0
-      "",                                                            // empty body
+      good + std::string(1, '\0'),                                    // tag 0
+      "",                                                             // empty body
   };
   for (const std::string& body : bodies) {
     SCOPED_TRACE(::testing::PrintToString(body));

@@ -20,16 +20,15 @@ using base::Value;
 using testing::LoadTestData;
 using testing::Unhex;
 
-constexpr PlainBufferContext kContexts[] = {PlainBufferContext::kRecord,
-                                            PlainBufferContext::kOriginRecord,
-                                            PlainBufferContext::kRequest};
+constexpr PlainBufferContext kContexts[] = {
+    PlainBufferContext::kRecord, PlainBufferContext::kOriginRecord, PlainBufferContext::kRequest};
 
 void ExpectSameDecode(std::string_view bytes) {
   for (PlainBufferContext ctx : kContexts) {
     auto table = DecodeRowsTable(bytes, ctx);
     auto clmul = DecodeRowsClmul(bytes, ctx);
-    ASSERT_EQ(table.ok(), clmul.ok()) << table.status().ToString() << " / "
-                                      << clmul.status().ToString();
+    ASSERT_EQ(table.ok(), clmul.ok())
+        << table.status().ToString() << " / " << clmul.status().ToString();
     if (table.ok()) {
       ASSERT_EQ(*table, *clmul);
       for (size_t i = 0; i < table->size(); ++i) {
@@ -69,13 +68,27 @@ Row RandomRow(std::mt19937_64& rng) {
     Cell c;
     c.name = RandomBytes(rng, rng() % 3 == 0 ? rng() % 40 : 1 + rng() % 12);
     switch (rng() % 7) {
-      case 0: c.value = Value::Integer(static_cast<int64_t>(rng())); break;
-      case 1: c.value = Value::DoubleBits(rng()); break;
-      case 2: c.value = Value::Boolean(rng() % 2 == 0); break;
-      case 3: c.value = Value::String(RandomBytes(rng, rng() % 64)); break;
-      case 4: c.value = Value::Binary(RandomBytes(rng, 200 + rng() % 120)); break;
-      case 5: c.op = CellOp::kDeleteOneVersion; break;
-      default: c.op = CellOp::kDeleteAllVersions; break;
+      case 0:
+        c.value = Value::Integer(static_cast<int64_t>(rng()));
+        break;
+      case 1:
+        c.value = Value::DoubleBits(rng());
+        break;
+      case 2:
+        c.value = Value::Boolean(rng() % 2 == 0);
+        break;
+      case 3:
+        c.value = Value::String(RandomBytes(rng, rng() % 64));
+        break;
+      case 4:
+        c.value = Value::Binary(RandomBytes(rng, 200 + rng() % 120));
+        break;
+      case 5:
+        c.op = CellOp::kDeleteOneVersion;
+        break;
+      default:
+        c.op = CellOp::kDeleteAllVersions;
+        break;
     }
     if (c.op != CellOp::kDeleteAllVersions) c.timestamp = static_cast<int64_t>(rng() >> 1);
     row.cells.push_back(std::move(c));
