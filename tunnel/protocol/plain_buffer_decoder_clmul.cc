@@ -24,7 +24,10 @@ struct ClmulCrc {
 
 }  // namespace
 
-bool ClmulAvailable() { return __builtin_cpu_supports("pclmul"); }
+bool ClmulAvailable() {
+  __builtin_cpu_init();  // needed if this runs before libgcc's own constructor
+  return __builtin_cpu_supports("pclmul");
+}
 
 base::Result<std::vector<base::Row>> DecodeRowsClmul(std::string_view bytes,
                                                      PlainBufferContext context) {

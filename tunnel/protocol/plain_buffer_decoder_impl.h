@@ -136,6 +136,8 @@ class Decoder {
   // cursor, at TAG_CELL; on success it is past the cell.
   [[gnu::always_inline]] inline Status ReadCell(bool primary_key, const uint8_t*& p,
                                                 Cell* cell) const;
+  [[gnu::always_inline]] inline Status ReadCellTail(bool primary_key, const uint8_t*& p, Cell* cell,
+                                                    wire::CellSpans* spans) const;
   // Reads the value at `p`, `value_len` bytes that are known to be in the buffer. Does not
   // move `p`.
   [[gnu::always_inline]] inline Status ReadValue(bool primary_key, const uint8_t* p,
@@ -315,9 +317,37 @@ Status Decoder<Crc>::ReadCell(bool primary_key, const uint8_t*& p, Cell* cell) c
     cell->value.reset();
   }
 
+  cell->op = CellOp::kPut;
+  if (!primary_key && Remaining(p) >= 11 && p[0] == wire::kTagCellTimestamp &&
+      p[9] == wire::kTagCellChecksum) [[likely]] {
+    // The usual attribute tail, timestamp then checksum, checked at once.
+    cell->timestamp = static_cast<int64_t>(wire::LoadU64(p + 1));
+    spans.timestamp = p + 1;
+    p += 9;
+  } else if (primary_key && Remaining(p) >= 2 && p[0] == wire::kTagCellChecksum) {
+    cell->timestamp.reset();  // the usual key tail: the checksum alone
+  } else {
+    TS_RETURN_IF_ERROR(ReadCellTail(primary_key, p, cell, &spans));
+  }
+  const uint8_t stored = p[1];
+  const uint8_t crc = Crc::Cell(spans);
+  if (stored != crc) return ChecksumMismatch("cell", p, stored, crc);
+  p += 2;
+  cell->checksum = stored;
+
+  if (primary_key && !cell->value) return Error(cell_start, "primary-key cell without a value");
+  return Status();
+}
+
+// Everything between the value and the cell checksum, in the general case: an optional
+// cell type (which attribute cells only may carry), an optional timestamp, then
+// TAG_CELL_CHECKSUM with its byte, at which `p` stops.
+template <class Crc>
+Status Decoder<Crc>::ReadCellTail(bool primary_key, const uint8_t*& p, Cell* cell,
+                                  wire::CellSpans* spans) const {
+  const uint8_t* const end = end_;
   bool has_type = false;
   uint8_t cell_type = 0;
-  cell->op = CellOp::kPut;
   if (p != end && *p == wire::kTagCellType) {
     if (primary_key) return Error(p, "TAG_CELL_TYPE in a primary-key cell");
     ++p;
@@ -339,28 +369,20 @@ Status Decoder<Crc>::ReadCell(bool primary_key, const uint8_t*& p, Cell* cell) c
     ++p;
     if (Remaining(p) < 8) return Truncated(p, "cell timestamp", 8);
     cell->timestamp = static_cast<int64_t>(wire::LoadU64(p));
-    spans.timestamp = p;  // checksummed before the cell type (§8.4)
+    spans->timestamp = p;  // checksummed before the cell type (§8.4)
     p += 8;
   } else {
     cell->timestamp.reset();
   }
-  if (has_type) spans.cell_type = cell_type;
+  if (has_type) spans->cell_type = cell_type;
 
-  // Tag and checksum byte checked together; the slow path reports what exactly is wrong.
-  if (Remaining(p) < 2 || *p != wire::kTagCellChecksum) [[unlikely]] {
+  if (Remaining(p) < 2 || *p != wire::kTagCellChecksum) {
     if (p == end) return Truncated(p, "TAG_CELL_CHECKSUM", 2);
     if (*p != wire::kTagCellChecksum) {
       return UnexpectedTag(p, "TAG_CELL_CHECKSUM", wire::kTagCellChecksum);
     }
     return Truncated(p + 1, "cell checksum", 1);
   }
-  const uint8_t stored = p[1];
-  const uint8_t crc = Crc::Cell(spans);
-  if (stored != crc) return ChecksumMismatch("cell", p, stored, crc);
-  p += 2;
-  cell->checksum = stored;
-
-  if (primary_key && !cell->value) return Error(cell_start, "primary-key cell without a value");
   return Status();
 }
 
