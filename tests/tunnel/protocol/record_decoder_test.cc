@@ -317,7 +317,8 @@ TEST(RecordDecoder, ScanReadsASerializedPageInPlace) {
   // A page without records and without may_more_record, and a view reused for it.
   pb::ReadRecordsResponse empty;
   empty.set_next_token("finished");
-  ASSERT_TRUE(ScanReadRecordsResponse(empty.SerializeAsString(), &view));
+  const std::string empty_body = empty.SerializeAsString();  // the view points into it
+  ASSERT_TRUE(ScanReadRecordsResponse(empty_body, &view));
   EXPECT_TRUE(view.records.empty());
   EXPECT_EQ(view.next_token, "finished");
   EXPECT_FALSE(view.may_more_record.has_value());
