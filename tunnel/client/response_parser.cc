@@ -259,8 +259,9 @@ Status ParseReadRecordsResponseInto(std::string_view context, std::string_view b
                                     ReadRecordsResult* out) {
   // A body in the canonical encoding (what servers write) is read in place and its
   // records decoded straight from it, into the records `out` already holds; each thread
-  // (a channel's fetcher) keeps one view. Any other body goes through the generated
-  // parser, which applies every proto2 rule.
+  // (a channel's fetcher) keeps one view, for its vector's capacity only (its spans point
+  // into `body` and are never read after this call). Any other body goes through the
+  // generated parser, which applies every proto2 rule.
   thread_local ReadRecordsPageView view;
   if (!ScanReadRecordsResponse(body, &view)) {
     return ParseReadRecordsResponseWithLibrary(context, body, out);
