@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tunnel/protocol/plain_buffer.h"
 #include "tunnel/protocol/plain_buffer_dispatch.h"
@@ -27,6 +28,16 @@ void CheckRow(const Row& row) {
   Check(back.ok() && *back == row && back->checksum == row.checksum);
 }
 
+void CheckSameDecode(const tablestore::base::Result<std::vector<Row>>& a,
+                     const tablestore::base::Result<std::vector<Row>>& b) {
+  Check(a.ok() == b.ok());
+  if (a.ok()) {
+    Check(*a == *b);
+  } else {
+    Check(a.status().message() == b.status().message());
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -37,22 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto rows = tablestore::tunnel::DecodePlainBuffer(bytes, ctx);
     // The table-driven and the carry-less multiply decoders agree on everything,
     // including the error message.
-    auto table = pb::DecodeRowsTable(bytes, ctx);
-    Check(table.ok() == rows.ok());
-    if (table.ok()) {
-      Check(*table == *rows);
-    } else {
-      Check(table.status().message() == rows.status().message());
-    }
-    if (pb::ClmulAvailable()) {
-      auto clmul = pb::DecodeRowsClmul(bytes, ctx);
-      Check(clmul.ok() == rows.ok());
-      if (clmul.ok()) {
-        Check(*clmul == *rows);
-      } else {
-        Check(clmul.status().message() == rows.status().message());
-      }
-    }
+    CheckSameDecode(pb::DecodeRowsTable(bytes, ctx), rows);
+    if (pb::ClmulAvailable()) CheckSameDecode(pb::DecodeRowsClmul(bytes, ctx), rows);
     if (!rows.ok()) {
       Check(rows.status().code() == StatusCode::kDataLoss);
       continue;

@@ -155,13 +155,7 @@ inline constexpr auto kCrc8TailMasks = MakeCrc8TailMasks();
     sum = _mm_xor_si128(sum, Crc8SpanTerms(s.value, s.value_len, after));
     after += s.value_len;
   }
-  if (s.name_len <= 8) {
-    if (s.name_len != 0) {
-      sum = _mm_xor_si128(sum, Crc8Term(Crc8TailChunk(s.name + s.name_len, s.name_len), after));
-    }
-  } else {
-    sum = _mm_xor_si128(sum, Crc8SpanTerms(s.name, s.name_len, after));
-  }
+  if (s.name_len != 0) sum = _mm_xor_si128(sum, Crc8SpanTerms(s.name, s.name_len, after));
   uint8_t crc = Crc8Reduce(sum);
   if (s.cell_type >= 0) crc = Crc8ByteInline(crc, static_cast<uint8_t>(s.cell_type));
   return crc;

@@ -134,6 +134,10 @@ class Decoder {
  private:
   // Inlined into ReadRow's two loops, specialised for key and attribute cells. `p` is the
   // cursor, at TAG_CELL; on success it is past the cell.
+  // Reads the cells at `p` into *cells, reusing its elements, and folds each cell's
+  // checksum into *row_crc.
+  [[gnu::always_inline]] inline Status ReadCells(bool primary_key, const uint8_t*& p,
+                                                 std::vector<Cell>* cells, uint8_t* row_crc) const;
   [[gnu::always_inline]] inline Status ReadCell(bool primary_key, const uint8_t*& p,
                                                 Cell* cell) const;
   [[gnu::always_inline]] inline Status ReadCellTail(bool primary_key, const uint8_t*& p, Cell* cell,
@@ -215,35 +219,11 @@ Status Decoder<Crc>::ReadRow(Row* row) {
   ++p;
   uint8_t row_crc = 0;
 
-  // Cells are decoded into the vectors' existing elements first (`have` of them).
-  size_t n = 0;
-  size_t have = row->primary_key.size();
-  while (p != end && *p == wire::kTagCell) {
-    if (n == have) {
-      row->primary_key.emplace_back();
-      ++have;
-    }
-    Cell& cell = row->primary_key[n++];
-    TS_RETURN_IF_ERROR(ReadCell(/*primary_key=*/true, p, &cell));
-    row_crc = wire::Crc8ByteInline(row_crc, cell.checksum);
-  }
-  if (n != have) row->primary_key.resize(n);
-
-  n = 0;
-  have = row->cells.size();
-  if (p != end && *p == wire::kTagRowData) {
-    ++p;
-    while (p != end && *p == wire::kTagCell) {
-      if (n == have) {
-        row->cells.emplace_back();
-        ++have;
-      }
-      Cell& cell = row->cells[n++];
-      TS_RETURN_IF_ERROR(ReadCell(/*primary_key=*/false, p, &cell));
-      row_crc = wire::Crc8ByteInline(row_crc, cell.checksum);
-    }
-  }
-  if (n != have) row->cells.resize(n);
+  TS_RETURN_IF_ERROR(ReadCells(/*primary_key=*/true, p, &row->primary_key, &row_crc));
+  // After the key cells the cursor is not at a TAG_CELL, so without TAG_ROW_DATA this
+  // reads no cell and empties `cells`.
+  if (p != end && *p == wire::kTagRowData) ++p;
+  TS_RETURN_IF_ERROR(ReadCells(/*primary_key=*/false, p, &row->cells, &row_crc));
 
   row->delete_marker = false;
   if (p != end && *p == wire::kTagDeleteRowMarker) {
@@ -272,6 +252,25 @@ Status Decoder<Crc>::ReadRow(Row* row) {
     return Error(row_start, "empty primary key in a record");
   }
   p_ = p;
+  return Status();
+}
+
+template <class Crc>
+Status Decoder<Crc>::ReadCells(bool primary_key, const uint8_t*& p, std::vector<Cell>* cells,
+                               uint8_t* row_crc) const {
+  // Cells are decoded into the vector's existing elements first (`have` of them).
+  size_t n = 0;
+  size_t have = cells->size();
+  while (p != end_ && *p == wire::kTagCell) {
+    if (n == have) {
+      cells->emplace_back();
+      ++have;
+    }
+    Cell& cell = (*cells)[n++];
+    TS_RETURN_IF_ERROR(ReadCell(primary_key, p, &cell));
+    *row_crc = wire::Crc8ByteInline(*row_crc, cell.checksum);
+  }
+  if (n != have) cells->resize(n);
   return Status();
 }
 

@@ -99,14 +99,24 @@ void ReserveLikePrevious(RowChange* slots, int i) {
   slots[i].row.cells.reserve(prev.cells.size());
 }
 
-// Decodes the page's records into slots[0..records_size), which may hold earlier rows
-// (their allocations are reused) or be new.
-Status DecodeIntoSlots(const pb::ReadRecordsResponse& page, RowChange* slots) {
-  for (int i = 0; i < page.records_size(); ++i) {
+// Decodes records[0..size) (pb::Record messages or RecordSpans) into slots[0..size),
+// which may hold earlier rows (their allocations are reused) or be new.
+template <class Records>
+Status DecodeIntoSlots(const Records& records, RowChange* slots) {
+  for (int i = 0; i < static_cast<int>(records.size()); ++i) {
     ReserveLikePrevious(slots, i);
-    TS_RETURN_IF_ERROR(DecodeInto(page.records(i), i, &slots[i]));
+    TS_RETURN_IF_ERROR(DecodeInto(records[i], i, &slots[i]));
   }
   return Status();
+}
+
+// Replaces *out with the decoded records, reusing its slots; empty on error.
+template <class Records>
+Status DecodeReusing(const Records& records, std::vector<RowChange>* out) {
+  out->resize(static_cast<size_t>(records.size()));
+  Status s = DecodeIntoSlots(records, out->data());
+  if (!s.ok()) out->clear();
+  return s;
 }
 
 // The page scan (ScanReadRecordsResponse) reads only the canonical encoding: one-byte
@@ -208,16 +218,7 @@ bool ScanReadRecordsResponse(std::string_view body, ReadRecordsPageView* out) {
 
 base::Status DecodeRecordSpansReusing(const std::vector<RecordSpan>& page,
                                       std::vector<RowChange>* out) {
-  out->resize(page.size());
-  for (size_t i = 0; i < page.size(); ++i) {
-    ReserveLikePrevious(out->data(), static_cast<int>(i));
-    Status s = DecodeInto(page[i], static_cast<int>(i), &(*out)[i]);
-    if (!s.ok()) {
-      out->clear();
-      return s;
-    }
-  }
-  return Status();
+  return DecodeReusing(page, out);
 }
 
 base::Result<RowChange> DecodeRecord(const pb::Record& record, int index) {
@@ -229,17 +230,14 @@ base::Result<RowChange> DecodeRecord(const pb::Record& record, int index) {
 base::Status DecodeRecords(const pb::ReadRecordsResponse& page, std::vector<RowChange>* out) {
   const size_t start = out->size();
   out->resize(start + static_cast<size_t>(page.records_size()));
-  Status s = DecodeIntoSlots(page, out->data() + start);
+  Status s = DecodeIntoSlots(page.records(), out->data() + start);
   if (!s.ok()) out->resize(start);
   return s;
 }
 
 base::Status DecodeRecordsReusing(const pb::ReadRecordsResponse& page,
                                   std::vector<RowChange>* out) {
-  out->resize(static_cast<size_t>(page.records_size()));
-  Status s = DecodeIntoSlots(page, out->data());
-  if (!s.ok()) out->clear();
-  return s;
+  return DecodeReusing(page.records(), out);
 }
 
 pb::Record EncodeRecord(const RowChange& change) {
