@@ -187,8 +187,13 @@ TEST(Credentials, UserProviderRotatedKeysUsedForNextRequests) {
   admin.Must("PUT", "credentials",
              {{"keys", {KeyJson("AK-one", "secret-one"), KeyJson("AK-two", "secret-two")}}});
   provider->Set(Keys("AK-two", "secret-two"));
-  // Requests signed before the switch have long finished once many have been signed after.
-  EXPECT_TRUE(PollUntil(seconds(60), [&] { return provider->calls_since_set() >= 20; }));
+  const auto switched = std::chrono::steady_clock::now();
+  // Requests signed before the switch have long finished once many have been signed after
+  // and a few seconds have passed (a request descheduled on a loaded machine included).
+  EXPECT_TRUE(PollUntil(seconds(60), [&] {
+    return provider->calls_since_set() >= 20 &&
+           std::chrono::steady_clock::now() - switched >= seconds(3);
+  }));
   admin.Must("PUT", "credentials", {{"keys", {KeyJson("AK-two", "secret-two")}}});
 
   // The old key is really refused now...
@@ -212,7 +217,9 @@ TEST(Credentials, UserProviderRotatedKeysUsedForNextRequests) {
 
 TEST(Credentials, ExpiringTokenRefreshedBeforeExpiry) {
   TempDir dir;
-  const int64_t first_expiry = WallMs() + 8000;
+  // A 30 s first token: the refresh (half its lifetime before expiry) and the setup before
+  // the first call keep seconds of margin on a loaded machine.
+  const int64_t first_expiry = WallMs() + 30'000;
   auto emu = StartEmulator({{"AK-sts-1", "secret-1", "token-1", first_expiry},
                             {"AK-sts-2", "secret-2", "token-2", WallMs() + 3'600'000}});
   ASSERT_NE(emu, nullptr);

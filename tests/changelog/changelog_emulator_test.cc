@@ -14,6 +14,7 @@
 #include "storage/mirror_reader.h"
 #include "config/config_loader.h"
 #include "tablestore/replicator/replicator.h"
+#include "tests/support/poll.h"
 #include "tests/support/test_paths.h"
 #include "tunnel/emulator/emulator.h"
 
@@ -151,6 +152,13 @@ TEST_F(ChangelogEmulatorTest, ReplayOfARecordedRunEqualsTheMirror) {
   UpdateAndDelete();
   Write(200, 260, "secret-");
   ASSERT_TRUE(rep->WaitCaughtUp(std::chrono::seconds(60)).ok());
+  // WaitCaughtUp may return on an empty page fetched just before the writes above were
+  // committed: wait until the mirror holds exactly the source's rows.
+  ASSERT_TRUE(tablestore::testing::PollUntil(std::chrono::seconds(60), [&] {
+    auto source = emu_->Rows("orders");
+    auto mirror = storage::ReadMirrorRows(mirror_, "orders");
+    return source.ok() && mirror.ok() && Render(*mirror) == Render(*source);
+  })) << "the mirror never reached the source's rows";
 
   // Export while `run` is still running: a consistent point equal to the mirror's rows
   // once nothing more arrives (the source is quiet now).

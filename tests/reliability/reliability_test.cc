@@ -408,10 +408,18 @@ TEST(Replicator, TwoRunsOnOneMirrorOneIsRefused) {
   Subprocess& winner = a->Running() ? *a : *b;
   ASSERT_TRUE(loser.exit_info().has_value());
   EXPECT_TRUE(loser.exit_info()->exited(3)) << loser.exit_info()->ToString() << "\n" << loser.Stderr();
+  // The loser can exit before the winner has created the schema or bound its table: poll
+  // `status --json` until it shows the table (or the deadline passes), then check as before.
   std::string error;
-  json status = w.replicator().StatusJson(&error);
-  ASSERT_TRUE(status.is_object()) << error;
-  EXPECT_EQ(status["tables"].size(), 1u);
+  json status;
+  const auto status_deadline = std::chrono::steady_clock::now() + seconds(60);
+  do {
+    status = w.replicator().StatusJson(&error);
+    if (status.is_object() && status.contains("tables") && status["tables"].size() == 1u) break;
+    std::this_thread::sleep_for(milliseconds(200));
+  } while (winner.Running() && std::chrono::steady_clock::now() < status_deadline);
+  ASSERT_TRUE(status.is_object()) << error << "\n" << winner.Stderr();
+  EXPECT_EQ(status["tables"].size(), 1u) << status.dump();
   w.StopWorkload();
   EXPECT_EQ(w.WaitEqual(seconds(120)), "") << winner.Stderr();
   ExitInfo e = Terminate(winner);

@@ -9,6 +9,7 @@
 #include "storage/mirror.h"
 #include "storage/mirror_reader.h"
 #include "tablestore/replicator/replicator.h"
+#include "tests/support/poll.h"
 #include "tests/support/test_paths.h"
 #include "tunnel/emulator/emulator.h"
 
@@ -36,11 +37,10 @@ class ReplicatorInProcess : public ::testing::Test {
     w.rate_per_s = 0;
     w.partitions = 3;
     ASSERT_TRUE(emulator_->StartWorkload(w).ok());
-    for (int i = 0; i < 600; ++i) {
+    ASSERT_TRUE(testing::PollUntil(std::chrono::seconds(120), [&] {
       auto st = emulator_->workload_status();
-      if (st && st->initial_done) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+      return st && st->initial_done;
+    })) << "the workload never finished writing its initial rows";
   }
 
   config::ReplicatorConfig Config() {
@@ -62,7 +62,14 @@ class ReplicatorInProcess : public ::testing::Test {
     return c;
   }
 
+  // WaitCaughtUp may return on an empty page fetched just before the latest writes were
+  // committed, so the mirror is polled (generous deadline) before the exact comparison.
   void ExpectMirrorEqualsSource() {
+    testing::PollUntil(std::chrono::seconds(60), [&] {
+      auto source = emulator_->Rows("orders");
+      auto mirror = storage::ReadMirrorRows(dir_.File("mirror.db"), "orders");
+      return source.ok() && mirror.ok() && CompareRows(*source, *mirror).equal();
+    });
     auto source = emulator_->Rows("orders");
     ASSERT_TRUE(source.ok());
     auto mirror = storage::ReadMirrorRows(dir_.File("mirror.db"), "orders");

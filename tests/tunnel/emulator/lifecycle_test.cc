@@ -279,17 +279,22 @@ TEST(Emulator, ClientTimeoutReassignsChannels) {
   Harness h;
   h.CreateTable("orders", 2, {"m"});
   std::string tunnel = h.CreateTunnel("t", pb::Stream);
-  std::string dying = h.Connect(tunnel, /*timeout_s=*/1);
+  // Real time: long enough that the heartbeat below reaches the emulator before the client
+  // times out even on a loaded machine.
+  std::string dying = h.Connect(tunnel, /*timeout_s=*/5);
   ASSERT_EQ(h.Heartbeat(tunnel, dying).size(), 2u);
   std::string survivor = h.Connect(tunnel, 300);
   std::map<std::string, pb::Channel> got;
   std::vector<pb::Channel> report;
-  ASSERT_TRUE(PollUntil([&] {
-    auto hb = h.Heartbeat(tunnel, survivor, report);
-    report = hb;
-    got = ByName(hb);
-    return got.size() == 2;
-  })) << "the silent client's channels were never reassigned";
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        auto hb = h.Heartbeat(tunnel, survivor, report);
+        report = hb;
+        got = ByName(hb);
+        return got.size() == 2;
+      },
+      std::chrono::seconds(60)))
+      << "the silent client's channels were never reassigned";
   for (auto& [id, c] : got) {
     EXPECT_EQ(c.status(), pb::OPEN);
     EXPECT_GE(c.version(), 3) << "versions increase: assigned, released, reassigned";
