@@ -14,6 +14,10 @@ struct TableCrc {
   [[gnu::always_inline]] static uint8_t Cell(const plain_buffer::CellSpans& s) {
     return plain_buffer::CellCrcTable(s);
   }
+  template <bool kHasTimestamp>
+  [[gnu::always_inline]] static uint8_t PutCell(const plain_buffer::CellSpans& s) {
+    return plain_buffer::CellCrcTable(s);
+  }
 };
 
 }  // namespace

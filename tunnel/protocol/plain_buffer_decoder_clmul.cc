@@ -20,6 +20,10 @@ namespace {
 
 struct ClmulCrc {
   [[gnu::always_inline]] static uint8_t Cell(const CellSpans& s) { return CellCrcClmul(s); }
+  template <bool kHasTimestamp>
+  [[gnu::always_inline]] static uint8_t PutCell(const CellSpans& s) {
+    return PutCellCrcClmul<kHasTimestamp>(s);
+  }
 };
 
 }  // namespace
@@ -40,6 +44,11 @@ base::Status DecodeOneRowClmul(std::string_view bytes, PlainBufferContext contex
 
 uint8_t CellCrcWithClmul(const CellSpans& spans) { return ClmulCrc::Cell(spans); }
 
+uint8_t PutCellCrcWithClmul(const CellSpans& spans) {
+  return spans.timestamp != nullptr ? ClmulCrc::PutCell<true>(spans)
+                                    : ClmulCrc::PutCell<false>(spans);
+}
+
 #else  // no carry-less multiply in this build
 
 bool ClmulAvailable() { return false; }
@@ -51,6 +60,7 @@ base::Result<std::vector<base::Row>> DecodeRowsClmul(std::string_view, PlainBuff
 base::Status DecodeOneRowClmul(std::string_view, PlainBufferContext, base::Row*) { std::abort(); }
 
 uint8_t CellCrcWithClmul(const CellSpans&) { std::abort(); }
+uint8_t PutCellCrcWithClmul(const CellSpans&) { std::abort(); }
 
 #endif
 

@@ -108,7 +108,9 @@ const char* ValueTypeWireName(uint8_t t) {
 }
 
 // Single-use cursor over one buffer. Thread-compatible. `Crc::Cell(spans)` computes a
-// cell's checksum (CellCrcTable or the carry-less multiply version).
+// cell's checksum (CellCrcTable or the carry-less multiply version);
+// `Crc::PutCell<kHasTimestamp>(spans)` the same for a cell without a cell type that has a
+// timestamp exactly when kHasTimestamp (the usual attribute and key cells).
 //
 // The row and cell readers work on a local cursor `p` (passed by reference into functions
 // that are always inlined) rather than on the member: the decoder writes bytes into
@@ -123,67 +125,74 @@ class Decoder {
         end_(begin_ + bytes.size()),
         context_(context) {}
 
-  [[gnu::always_inline]] inline Status ReadHeader();
+  [[gnu::always_inline]] inline bool ReadHeader();
   // Reads one row starting at the cursor into *row (reusing its vectors and strings).
-  Status ReadRow(Row* row);
+  bool ReadRow(Row* row);
   bool AtEnd() const { return p_ == end_; }
   uint8_t Peek() const { return *p_; }  // REQUIRES: !AtEnd()
   // Error for what follows the last row: more rows where one is allowed, or junk.
   Status AfterLastRow() const;
+  // The error of the reader that returned false (once).
+  Status TakeError() const { return std::move(error_); }
 
  private:
   // Inlined into ReadRow's two loops, specialised for key and attribute cells. `p` is the
   // cursor, at TAG_CELL; on success it is past the cell.
   // Reads the cells at `p` into *cells, reusing its elements, and folds each cell's
   // checksum into *row_crc.
-  [[gnu::always_inline]] inline Status ReadCells(bool primary_key, const uint8_t*& p,
-                                                 std::vector<Cell>* cells, uint8_t* row_crc) const;
-  [[gnu::always_inline]] inline Status ReadCell(bool primary_key, const uint8_t*& p,
-                                                Cell* cell) const;
-  [[gnu::always_inline]] inline Status ReadCellTail(bool primary_key, const uint8_t*& p, Cell* cell,
-                                                    wire::CellSpans* spans) const;
+  [[gnu::always_inline]] inline bool ReadCells(bool primary_key, const uint8_t*& p,
+                                               const uint8_t* end, std::vector<Cell>* cells,
+                                               uint8_t* row_crc) const;
+  // Also folds the cell's stored checksum into `row_crc`.
+  [[gnu::always_inline]] inline bool ReadCell(bool primary_key, const uint8_t*& p,
+                                              const uint8_t* end, Cell* cell,
+                                              uint8_t& row_crc) const;
+  [[gnu::always_inline]] inline bool ReadCellTail(bool primary_key, const uint8_t*& p,
+                                                  const uint8_t* end, Cell* cell,
+                                                  wire::CellSpans* spans) const;
   // Reads the value at `p`, `value_len` bytes that are known to be in the buffer. Does not
   // move `p`.
-  [[gnu::always_inline]] inline Status ReadValue(bool primary_key, const uint8_t* p,
-                                                 const uint8_t* len_pos, uint32_t value_len,
-                                                 Value* v) const;
-  [[gnu::cold, gnu::noinline]] Status ValueLengthMismatch(const uint8_t* len_pos,
-                                                          uint32_t value_len, uint8_t type,
-                                                          uint64_t expected) const;
-  [[gnu::cold, gnu::noinline]] Status ValueTypeNotAllowed(const uint8_t* at, uint8_t type,
-                                                          const char* where) const;
+  [[gnu::always_inline]] inline bool ReadValue(bool primary_key, const uint8_t* p,
+                                               const uint8_t* end, const uint8_t* len_pos,
+                                               uint32_t value_len, Value* v) const;
+  [[gnu::cold, gnu::noinline]] bool ValueLengthMismatch(const uint8_t* len_pos, uint32_t value_len,
+                                                        uint8_t type, uint64_t expected) const;
+  [[gnu::cold, gnu::noinline]] bool ValueTypeNotAllowed(const uint8_t* at, uint8_t type,
+                                                        const char* where) const;
   // Reads the extension at `p` (TAG_EXTENSION); on success *next is past it. Out of line:
   // `p` is a copy so that the caller's cursor stays in a register.
-  Status ReadExtension(const uint8_t* p, const uint8_t** next, Row* row) const;
+  bool ReadExtension(const uint8_t* p, const uint8_t** next, Row* row) const;
 
   size_t Remaining(const uint8_t* p) const { return static_cast<size_t>(end_ - p); }
   size_t Offset(const uint8_t* p) const { return static_cast<size_t>(p - begin_); }
 
-  // "PlainBuffer: <what> at offset <n>[ (<detail>)]".
-  [[gnu::cold, gnu::noinline]] Status Error(const uint8_t* at, const std::string& what,
-                                            const std::string& detail = "") const {
+  // The error helpers below record "PlainBuffer: <what> at offset <n>[ (<detail>)]" as the
+  // decoder's error and return false, for `return Error(...)` in the readers.
+  [[gnu::cold, gnu::noinline]] bool Error(const uint8_t* at, const std::string& what,
+                                          const std::string& detail = "") const {
     std::string msg = "PlainBuffer: " + what + " at offset " + std::to_string(Offset(at));
     if (!detail.empty()) msg += " (" + detail + ")";
-    return base::DataLossError(std::move(msg));
+    error_ = base::DataLossError(std::move(msg));
+    return false;
   }
-  [[gnu::cold, gnu::noinline]] Status Truncated(const uint8_t* at, const char* field,
-                                                size_t need) const {
+  [[gnu::cold, gnu::noinline]] bool Truncated(const uint8_t* at, const char* field,
+                                              size_t need) const {
     return Error(
         at, "truncated input: " + std::string(field) + " missing",
         "needs " + std::to_string(need) + " byte(s), " + std::to_string(Remaining(at)) + " left");
   }
-  [[gnu::cold, gnu::noinline]] Status UnexpectedTag(const uint8_t* at, const char* expected,
-                                                    uint8_t tag) const {
+  [[gnu::cold, gnu::noinline]] bool UnexpectedTag(const uint8_t* at, const char* expected,
+                                                  uint8_t tag) const {
     return Error(at, std::string("unexpected tag ") + Hex8(*at),
                  std::string("expected ") + expected + " " + Hex8(tag));
   }
-  [[gnu::cold, gnu::noinline]] Status LengthOutOfRange(const char* field, const uint8_t* at,
-                                                       uint64_t len, size_t available) const {
+  [[gnu::cold, gnu::noinline]] bool LengthOutOfRange(const char* field, const uint8_t* at,
+                                                     uint64_t len, size_t available) const {
     return Error(at, std::string(field) + " " + std::to_string(len) + " out of range",
                  "only " + std::to_string(available) + " byte(s) remain");
   }
-  [[gnu::cold, gnu::noinline]] Status ChecksumMismatch(const char* what, const uint8_t* at,
-                                                       uint8_t stored, uint8_t computed) const {
+  [[gnu::cold, gnu::noinline]] bool ChecksumMismatch(const char* what, const uint8_t* at,
+                                                     uint8_t stored, uint8_t computed) const {
     return Error(at, std::string(what) + " checksum mismatch",
                  "stored " + Hex8(stored) + ", computed " + Hex8(computed));
   }
@@ -192,10 +201,13 @@ class Decoder {
   const uint8_t* p_;
   const uint8_t* const end_;
   const PlainBufferContext context_;
+  // Set by the error helpers. The readers return bool rather than Status: a Status on the
+  // hot path costs a destructor call per cell, which also spills the registers around it.
+  mutable Status error_;
 };
 
 template <class Crc>
-Status Decoder<Crc>::ReadHeader() {
+bool Decoder<Crc>::ReadHeader() {
   if (Remaining(p_) < 4) return Truncated(p_, "header", 4);
   const uint32_t header = wire::LoadU32(p_);
   if (header != wire::kHeader) {
@@ -206,11 +218,11 @@ Status Decoder<Crc>::ReadHeader() {
   }
   p_ += 4;
   if (AtEnd()) return Error(p_, "no row after the header");
-  return Status();
+  return true;
 }
 
 template <class Crc>
-Status Decoder<Crc>::ReadRow(Row* row) {
+bool Decoder<Crc>::ReadRow(Row* row) {
   const uint8_t* p = p_;
   const uint8_t* const end = end_;
   const uint8_t* const row_start = p;
@@ -219,11 +231,11 @@ Status Decoder<Crc>::ReadRow(Row* row) {
   ++p;
   uint8_t row_crc = 0;
 
-  TS_RETURN_IF_ERROR(ReadCells(/*primary_key=*/true, p, &row->primary_key, &row_crc));
+  if (!ReadCells(/*primary_key=*/true, p, end, &row->primary_key, &row_crc)) return false;
   // After the key cells the cursor is not at a TAG_CELL, so without TAG_ROW_DATA this
   // reads no cell and empties `cells`.
   if (p != end && *p == wire::kTagRowData) ++p;
-  TS_RETURN_IF_ERROR(ReadCells(/*primary_key=*/false, p, &row->cells, &row_crc));
+  if (!ReadCells(/*primary_key=*/false, p, end, &row->cells, &row_crc)) return false;
 
   row->delete_marker = false;
   if (p != end && *p == wire::kTagDeleteRowMarker) {
@@ -232,11 +244,23 @@ Status Decoder<Crc>::ReadRow(Row* row) {
   }
   row_crc = wire::Crc8ByteInline(row_crc, row->delete_marker ? 1 : 0);
 
-  row->sequence.reset();
-  if (p != end && *p == wire::kTagExtension) {
-    const uint8_t* next = nullptr;
-    TS_RETURN_IF_ERROR(ReadExtension(p, &next, row));
-    p = next;
+  if (static_cast<size_t>(end - p) >= 5 + wire::kSeqInfoExtLen && p[0] == wire::kTagExtension &&
+      wire::LoadU32(p + 1) == wire::kSeqInfoExtLen && p[5] == wire::kTagSeqInfo &&
+      wire::LoadU32(p + 6) == wire::kSeqInfoLen && p[10] == wire::kTagSeqInfoEpoch &&
+      p[15] == wire::kTagSeqInfoTs && p[24] == wire::kTagSeqInfoRowIndex) [[likely]] {
+    // The usual extension, one sequence-info item, read at once (ReadExtension reads any).
+    base::SequenceInfo& seq = row->sequence.emplace();
+    seq.epoch = static_cast<int32_t>(wire::LoadU32(p + 11));
+    seq.timestamp = static_cast<int64_t>(wire::LoadU64(p + 16));
+    seq.row_index = static_cast<int32_t>(wire::LoadU32(p + 25));
+    p += 5 + wire::kSeqInfoExtLen;
+  } else {
+    row->sequence.reset();
+    if (p != end && *p == wire::kTagExtension) {
+      const uint8_t* next = nullptr;
+      if (!ReadExtension(p, &next, row)) return false;
+      p = next;
+    }
   }
 
   if (p == end) return Truncated(p, "TAG_ROW_CHECKSUM", 2);
@@ -252,43 +276,47 @@ Status Decoder<Crc>::ReadRow(Row* row) {
     return Error(row_start, "empty primary key in a record");
   }
   p_ = p;
-  return Status();
+  return true;
 }
 
 template <class Crc>
-Status Decoder<Crc>::ReadCells(bool primary_key, const uint8_t*& p, std::vector<Cell>* cells,
-                               uint8_t* row_crc) const {
-  // Cells are decoded into the vector's existing elements first (`have` of them).
+bool Decoder<Crc>::ReadCells(bool primary_key, const uint8_t*& p, const uint8_t* end,
+                             std::vector<Cell>* cells, uint8_t* row_crc) const {
+  // Cells are decoded into the vector's existing elements first (`have` of them). The
+  // element pointer is kept in a local: the vector's own would be reloaded after every
+  // string write (a char store may alias it).
   size_t n = 0;
   size_t have = cells->size();
-  while (p != end_ && *p == wire::kTagCell) {
+  Cell* data = cells->data();
+  uint8_t crc = *row_crc;
+  while (p != end && *p == wire::kTagCell) {
     if (n == have) {
       cells->emplace_back();
       ++have;
+      data = cells->data();
     }
-    Cell& cell = (*cells)[n++];
-    TS_RETURN_IF_ERROR(ReadCell(primary_key, p, &cell));
-    *row_crc = wire::Crc8ByteInline(*row_crc, cell.checksum);
+    if (!ReadCell(primary_key, p, end, &data[n++], crc)) return false;
   }
+  *row_crc = crc;
   if (n != have) cells->resize(n);
-  return Status();
+  return true;
 }
 
 template <class Crc>
-Status Decoder<Crc>::ReadCell(bool primary_key, const uint8_t*& p, Cell* cell) const {
-  const uint8_t* const end = end_;
+bool Decoder<Crc>::ReadCell(bool primary_key, const uint8_t*& p, const uint8_t* end, Cell* cell,
+                            uint8_t& row_crc) const {
   const uint8_t* const cell_start = p;
   ++p;  // TAG_CELL, checked by the caller
 
   // TAG_CELL_NAME and the name length together.
-  if (Remaining(p) < 5 || *p != wire::kTagCellName) [[unlikely]] {
+  if (static_cast<size_t>(end - p) < 5 || *p != wire::kTagCellName) [[unlikely]] {
     if (p == end) return Truncated(p, "TAG_CELL_NAME", 1);
     if (*p != wire::kTagCellName) return UnexpectedTag(p, "TAG_CELL_NAME", wire::kTagCellName);
     return Truncated(p + 1, "cell name length", 4);
   }
   p += 5;
   const uint32_t name_len = wire::LoadU32(p - 4);
-  const size_t after_len = Remaining(p);
+  const size_t after_len = static_cast<size_t>(end - p);
   if (name_len > after_len) return LengthOutOfRange("cell name length", p - 4, name_len, after_len);
   if (!HoldsBytes(cell->name, p, name_len, after_len)) AssignBytes(&cell->name, p, name_len);
   // The checksummed bytes (§8.4) are four spans of the wire: name, value (type byte and
@@ -300,15 +328,16 @@ Status Decoder<Crc>::ReadCell(bool primary_key, const uint8_t*& p, Cell* cell) c
 
   if (p != end && *p == wire::kTagCellValue) {
     ++p;
-    if (Remaining(p) < 4) return Truncated(p, "cell value length", 4);
+    if (static_cast<size_t>(end - p) < 4) return Truncated(p, "cell value length", 4);
     const uint8_t* const len_pos = p;
     const uint32_t value_len = wire::LoadU32(p);
     p += 4;
-    if (value_len > Remaining(p)) {
-      return LengthOutOfRange("cell value length", len_pos, value_len, Remaining(p));
+    if (value_len > static_cast<size_t>(end - p)) {
+      return LengthOutOfRange("cell value length", len_pos, value_len,
+                              static_cast<size_t>(end - p));
     }
     if (!cell->value) cell->value.emplace();
-    TS_RETURN_IF_ERROR(ReadValue(primary_key, p, len_pos, value_len, &*cell->value));
+    if (!ReadValue(primary_key, p, end, len_pos, value_len, &*cell->value)) return false;
     spans.value = p;
     spans.value_len = value_len;
     p += value_len;
@@ -317,34 +346,39 @@ Status Decoder<Crc>::ReadCell(bool primary_key, const uint8_t*& p, Cell* cell) c
   }
 
   cell->op = CellOp::kPut;
-  if (!primary_key && Remaining(p) >= 11 && p[0] == wire::kTagCellTimestamp &&
+  uint8_t crc;  // the cell's checksum, from its spans once they are all known
+  if (!primary_key && static_cast<size_t>(end - p) >= 11 && p[0] == wire::kTagCellTimestamp &&
       p[9] == wire::kTagCellChecksum) [[likely]] {
     // The usual attribute tail, timestamp then checksum, checked at once.
     cell->timestamp = static_cast<int64_t>(wire::LoadU64(p + 1));
     spans.timestamp = p + 1;
     p += 9;
-  } else if (primary_key && Remaining(p) >= 2 && p[0] == wire::kTagCellChecksum) {
+    crc = Crc::template PutCell<true>(spans);
+  } else if (primary_key && static_cast<size_t>(end - p) >= 2 && p[0] == wire::kTagCellChecksum) {
     cell->timestamp.reset();  // the usual key tail: the checksum alone
+    crc = Crc::template PutCell<false>(spans);
   } else {
-    TS_RETURN_IF_ERROR(ReadCellTail(primary_key, p, cell, &spans));
+    if (!ReadCellTail(primary_key, p, end, cell, &spans)) return false;
+    crc = Crc::Cell(spans);
   }
   const uint8_t stored = p[1];
-  const uint8_t crc = Crc::Cell(spans);
+  // The row checksum folds the stored byte, read from the wire, rather than the computed
+  // one: the row's running CRC then never waits for the cell's.
+  row_crc = wire::Crc8ByteInline(row_crc, stored);
   if (stored != crc) return ChecksumMismatch("cell", p, stored, crc);
   p += 2;
   cell->checksum = stored;
 
   if (primary_key && !cell->value) return Error(cell_start, "primary-key cell without a value");
-  return Status();
+  return true;
 }
 
 // Everything between the value and the cell checksum, in the general case: an optional
 // cell type (which attribute cells only may carry), an optional timestamp, then
 // TAG_CELL_CHECKSUM with its byte, at which `p` stops.
 template <class Crc>
-Status Decoder<Crc>::ReadCellTail(bool primary_key, const uint8_t*& p, Cell* cell,
-                                  wire::CellSpans* spans) const {
-  const uint8_t* const end = end_;
+bool Decoder<Crc>::ReadCellTail(bool primary_key, const uint8_t*& p, const uint8_t* end, Cell* cell,
+                                wire::CellSpans* spans) const {
   bool has_type = false;
   uint8_t cell_type = 0;
   if (p != end && *p == wire::kTagCellType) {
@@ -366,7 +400,7 @@ Status Decoder<Crc>::ReadCellTail(bool primary_key, const uint8_t*& p, Cell* cel
   if (p != end && *p == wire::kTagCellTimestamp) {
     if (primary_key) return Error(p, "TAG_CELL_TIMESTAMP in a primary-key cell");
     ++p;
-    if (Remaining(p) < 8) return Truncated(p, "cell timestamp", 8);
+    if (static_cast<size_t>(end - p) < 8) return Truncated(p, "cell timestamp", 8);
     cell->timestamp = static_cast<int64_t>(wire::LoadU64(p));
     spans->timestamp = p;  // checksummed before the cell type (§8.4)
     p += 8;
@@ -375,19 +409,19 @@ Status Decoder<Crc>::ReadCellTail(bool primary_key, const uint8_t*& p, Cell* cel
   }
   if (has_type) spans->cell_type = cell_type;
 
-  if (Remaining(p) < 2 || *p != wire::kTagCellChecksum) {
+  if (static_cast<size_t>(end - p) < 2 || *p != wire::kTagCellChecksum) {
     if (p == end) return Truncated(p, "TAG_CELL_CHECKSUM", 2);
     if (*p != wire::kTagCellChecksum) {
       return UnexpectedTag(p, "TAG_CELL_CHECKSUM", wire::kTagCellChecksum);
     }
     return Truncated(p + 1, "cell checksum", 1);
   }
-  return Status();
+  return true;
 }
 
 template <class Crc>
-Status Decoder<Crc>::ValueLengthMismatch(const uint8_t* len_pos, uint32_t value_len, uint8_t type,
-                                         uint64_t expected) const {
+bool Decoder<Crc>::ValueLengthMismatch(const uint8_t* len_pos, uint32_t value_len, uint8_t type,
+                                       uint64_t expected) const {
   return Error(len_pos,
                "cell value length " + std::to_string(value_len) + " does not match its " +
                    ValueTypeWireName(type) + " payload",
@@ -395,14 +429,14 @@ Status Decoder<Crc>::ValueLengthMismatch(const uint8_t* len_pos, uint32_t value_
 }
 
 template <class Crc>
-Status Decoder<Crc>::ValueTypeNotAllowed(const uint8_t* at, uint8_t type, const char* where) const {
+bool Decoder<Crc>::ValueTypeNotAllowed(const uint8_t* at, uint8_t type, const char* where) const {
   return Error(at,
                std::string("value type ") + ValueTypeWireName(type) + " not allowed in " + where);
 }
 
 template <class Crc>
-Status Decoder<Crc>::ReadValue(bool primary_key, const uint8_t* p, const uint8_t* len_pos,
-                               uint32_t value_len, Value* v) const {
+bool Decoder<Crc>::ReadValue(bool primary_key, const uint8_t* p, const uint8_t* end,
+                             const uint8_t* len_pos, uint32_t value_len, Value* v) const {
   if (value_len == 0) return Error(len_pos, "cell value length 0 (no type byte)");
   const uint8_t type = *p;
   const uint8_t* const q = p + 1;
@@ -415,7 +449,7 @@ Status Decoder<Crc>::ReadValue(bool primary_key, const uint8_t* p, const uint8_t
       v->integer = static_cast<int64_t>(bits);
       v->dbl = 0;
       v->bytes.clear();
-      return Status();
+      return true;
     }
     case wire::kVtDouble: {
       if (primary_key) return ValueTypeNotAllowed(p, type, "a primary key");
@@ -425,7 +459,7 @@ Status Decoder<Crc>::ReadValue(bool primary_key, const uint8_t* p, const uint8_t
       std::memcpy(&v->dbl, &bits, sizeof bits);
       v->integer = 0;
       v->bytes.clear();
-      return Status();
+      return true;
     }
     case wire::kVtBoolean:
       if (primary_key) return ValueTypeNotAllowed(p, type, "a primary key");
@@ -434,14 +468,14 @@ Status Decoder<Crc>::ReadValue(bool primary_key, const uint8_t* p, const uint8_t
       v->integer = *q != 0 ? 1 : 0;  // any non-zero byte is true (§8.1)
       v->dbl = 0;
       v->bytes.clear();
-      return Status();
+      return true;
     case wire::kVtString:
     case wire::kVtBlob: {
-      if (static_cast<size_t>(end_ - q) < 4)
+      if (static_cast<size_t>(end - q) < 4)
         return Error(q, "truncated input: string/blob length missing");
       if (payload < 4) return ValueLengthMismatch(len_pos, value_len, type, 5);
       const uint32_t len = wire::LoadU32(q);
-      const size_t available = static_cast<size_t>(end_ - q) - 4;
+      const size_t available = static_cast<size_t>(end - q) - 4;
       if (len > available) {
         return LengthOutOfRange(type == wire::kVtString ? "string length" : "blob length", q, len,
                                 available);
@@ -452,7 +486,7 @@ Status Decoder<Crc>::ReadValue(bool primary_key, const uint8_t* p, const uint8_t
       AssignBytes(&v->bytes, q + 4, len);
       v->integer = 0;
       v->dbl = 0;
-      return Status();
+      return true;
     }
     case wire::kVtInfMin:
     case wire::kVtInfMax:
@@ -467,7 +501,7 @@ Status Decoder<Crc>::ReadValue(bool primary_key, const uint8_t* p, const uint8_t
       v->integer = 0;
       v->dbl = 0;
       v->bytes.clear();
-      return Status();
+      return true;
     case wire::kVtNull:
       return Error(p, "reserved value type NULL (0x06)");
     default:
@@ -476,7 +510,7 @@ Status Decoder<Crc>::ReadValue(bool primary_key, const uint8_t* p, const uint8_t
 }
 
 template <class Crc>
-Status Decoder<Crc>::ReadExtension(const uint8_t* p, const uint8_t** next, Row* row) const {
+bool Decoder<Crc>::ReadExtension(const uint8_t* p, const uint8_t** next, Row* row) const {
   ++p;  // TAG_EXTENSION
   if (Remaining(p) < 4) return Truncated(p, "extension length", 4);
   const uint8_t* const len_pos = p;
@@ -525,28 +559,32 @@ Status Decoder<Crc>::ReadExtension(const uint8_t* p, const uint8_t** next, Row* 
     p += item_len;
   }
   *next = p;
-  return Status();
+  return true;
 }
 
 template <class Crc>
 Status Decoder<Crc>::AfterLastRow() const {
-  if (*p_ == wire::kTagRowPk) return Error(p_, "more than one row where exactly one is allowed");
-  return Error(p_, "trailing bytes after the row", std::to_string(Remaining(p_)) + " byte(s)");
+  if (*p_ == wire::kTagRowPk) {
+    Error(p_, "more than one row where exactly one is allowed");
+  } else {
+    Error(p_, "trailing bytes after the row", std::to_string(Remaining(p_)) + " byte(s)");
+  }
+  return TakeError();
 }
 
 template <class Crc>
 base::Result<std::vector<Row>> DecodeRowsWith(std::string_view bytes, PlainBufferContext context) {
   Decoder<Crc> d(bytes, context);
-  TS_RETURN_IF_ERROR(d.ReadHeader());
+  if (!d.ReadHeader()) return d.TakeError();
   std::vector<Row> rows;
   rows.emplace_back();
-  TS_RETURN_IF_ERROR(d.ReadRow(&rows.back()));
+  if (!d.ReadRow(&rows.back())) return d.TakeError();
   while (!d.AtEnd()) {
     if (context != PlainBufferContext::kRequest || d.Peek() != plain_buffer::kTagRowPk) {
       return d.AfterLastRow();
     }
     rows.emplace_back();
-    TS_RETURN_IF_ERROR(d.ReadRow(&rows.back()));
+    if (!d.ReadRow(&rows.back())) return d.TakeError();
   }
   return rows;
 }
@@ -554,8 +592,7 @@ base::Result<std::vector<Row>> DecodeRowsWith(std::string_view bytes, PlainBuffe
 template <class Crc>
 base::Status DecodeOneRowWith(std::string_view bytes, PlainBufferContext context, Row* row) {
   Decoder<Crc> d(bytes, context);
-  TS_RETURN_IF_ERROR(d.ReadHeader());
-  TS_RETURN_IF_ERROR(d.ReadRow(row));
+  if (!d.ReadHeader() || !d.ReadRow(row)) return d.TakeError();
   if (!d.AtEnd()) return d.AfterLastRow();
   return Status();
 }

@@ -27,5 +27,8 @@ base::Result<std::vector<base::Row>> DecodeRowsClmul(std::string_view bytes,
 base::Status DecodeOneRowClmul(std::string_view bytes, PlainBufferContext context, base::Row* row);
 // CellCrcClmul out of line.
 uint8_t CellCrcWithClmul(const CellSpans& spans);
+// PutCellCrcClmul out of line, the variant chosen by whether spans.timestamp is set.
+// REQUIRES: spans.cell_type < 0.
+uint8_t PutCellCrcWithClmul(const CellSpans& spans);
 
 }  // namespace tablestore::tunnel::plain_buffer

@@ -122,6 +122,10 @@ TEST(PlainBufferDecoders, ClmulCellChecksumEqualsTheTablesForEverySpanLength) {
         s.cell_type = variant & 2 ? static_cast<int>(rng() % 256) : -1;
         ASSERT_EQ(CellCrcWithClmul(s), CellCrcTable(s))
             << "name " << name_len << " value " << value_len << " variant " << variant;
+        if (s.cell_type < 0) {  // the decoder's fast paths for put and key cells
+          ASSERT_EQ(PutCellCrcWithClmul(s), CellCrcTable(s))
+              << "put cell: name " << name_len << " value " << value_len << " variant " << variant;
+        }
         ++checked;
       }
     }
