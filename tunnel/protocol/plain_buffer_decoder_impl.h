@@ -107,6 +107,21 @@ const char* ValueTypeWireName(uint8_t t) {
 #endif
 }
 
+// Sets a put cell's value to an INTEGER (the bits), DOUBLE (the bits) or BOOLEAN (0 or 1).
+[[gnu::always_inline]] inline void SetFixedValue(ValueType type, uint64_t bits, Cell* cell) {
+  Value& v = cell->value ? *cell->value : cell->value.emplace();
+  v.type = type;
+  if (type == ValueType::kDouble) {
+    std::memcpy(&v.dbl, &bits, sizeof bits);
+    v.integer = 0;
+  } else {
+    v.integer = static_cast<int64_t>(bits);
+    v.dbl = 0;
+  }
+  v.bytes.clear();
+  cell->op = CellOp::kPut;
+}
+
 // Single-use cursor over one buffer. Thread-compatible. `Crc::Cell(spans)` computes a
 // cell's checksum (CellCrcTable or the carry-less multiply version);
 // `Crc::PutCell<kHasTimestamp>(spans)` the same for a cell without a cell type that has a
@@ -147,6 +162,10 @@ class Decoder {
   [[gnu::always_inline]] inline bool ReadCell(bool primary_key, const uint8_t*& p,
                                               const uint8_t* end, Cell* cell,
                                               uint8_t& row_crc) const;
+  // At TAG_CELL_CHECKSUM (and its byte, known to be there): compares the stored checksum with
+  // `crc`, folds it into `row_crc` and moves `p` past it.
+  [[gnu::always_inline]] inline bool CheckCellChecksum(const uint8_t*& p, uint8_t crc, Cell* cell,
+                                                       uint8_t& row_crc) const;
   [[gnu::always_inline]] inline bool ReadCellTail(bool primary_key, const uint8_t*& p,
                                                   const uint8_t* end, Cell* cell,
                                                   wire::CellSpans* spans) const;
@@ -326,6 +345,44 @@ bool Decoder<Crc>::ReadCell(bool primary_key, const uint8_t*& p, const uint8_t* 
   spans.name_len = name_len;
   p += name_len;
 
+  // The usual fixed-width cells in one step: an attribute put cell with an INTEGER, DOUBLE
+  // or BOOLEAN value then timestamp and checksum, or a key cell with an INTEGER then the
+  // checksum. Anything else, malformed bytes included, takes the general path below.
+  if (!primary_key) {
+    if (static_cast<size_t>(end - p) >= 25 && p[0] == wire::kTagCellValue &&
+        wire::LoadU32(p + 1) == 9 && (p[5] == wire::kVtInteger || p[5] == wire::kVtDouble) &&
+        p[14] == wire::kTagCellTimestamp && p[23] == wire::kTagCellChecksum) {
+      SetFixedValue(p[5] == wire::kVtInteger ? ValueType::kInteger : ValueType::kDouble,
+                    wire::LoadU64(p + 6), cell);
+      cell->timestamp = static_cast<int64_t>(wire::LoadU64(p + 15));
+      spans.value = p + 5;
+      spans.value_len = 9;
+      spans.timestamp = p + 15;
+      p += 23;
+      return CheckCellChecksum(p, Crc::template PutCell<true>(spans), cell, row_crc);
+    }
+    if (static_cast<size_t>(end - p) >= 18 && p[0] == wire::kTagCellValue &&
+        wire::LoadU32(p + 1) == 2 && p[5] == wire::kVtBoolean && p[7] == wire::kTagCellTimestamp &&
+        p[16] == wire::kTagCellChecksum) {
+      SetFixedValue(ValueType::kBoolean, p[6] != 0 ? 1 : 0, cell);  // any non-zero byte (§8.1)
+      cell->timestamp = static_cast<int64_t>(wire::LoadU64(p + 8));
+      spans.value = p + 5;
+      spans.value_len = 2;
+      spans.timestamp = p + 8;
+      p += 16;
+      return CheckCellChecksum(p, Crc::template PutCell<true>(spans), cell, row_crc);
+    }
+  } else if (static_cast<size_t>(end - p) >= 16 && p[0] == wire::kTagCellValue &&
+             wire::LoadU32(p + 1) == 9 && p[5] == wire::kVtInteger &&
+             p[14] == wire::kTagCellChecksum) {
+    SetFixedValue(ValueType::kInteger, wire::LoadU64(p + 6), cell);
+    cell->timestamp.reset();
+    spans.value = p + 5;
+    spans.value_len = 9;
+    p += 14;
+    return CheckCellChecksum(p, Crc::template PutCell<false>(spans), cell, row_crc);
+  }
+
   if (p != end && *p == wire::kTagCellValue) {
     ++p;
     if (static_cast<size_t>(end - p) < 4) return Truncated(p, "cell value length", 4);
@@ -361,6 +418,14 @@ bool Decoder<Crc>::ReadCell(bool primary_key, const uint8_t*& p, const uint8_t* 
     if (!ReadCellTail(primary_key, p, end, cell, &spans)) return false;
     crc = Crc::Cell(spans);
   }
+  if (!CheckCellChecksum(p, crc, cell, row_crc)) return false;
+  if (primary_key && !cell->value) return Error(cell_start, "primary-key cell without a value");
+  return true;
+}
+
+template <class Crc>
+bool Decoder<Crc>::CheckCellChecksum(const uint8_t*& p, uint8_t crc, Cell* cell,
+                                     uint8_t& row_crc) const {
   const uint8_t stored = p[1];
   // The row checksum folds the stored byte, read from the wire, rather than the computed
   // one: the row's running CRC then never waits for the cell's.
@@ -368,8 +433,6 @@ bool Decoder<Crc>::ReadCell(bool primary_key, const uint8_t*& p, const uint8_t* 
   if (stored != crc) return ChecksumMismatch("cell", p, stored, crc);
   p += 2;
   cell->checksum = stored;
-
-  if (primary_key && !cell->value) return Error(cell_start, "primary-key cell without a value");
   return true;
 }
 

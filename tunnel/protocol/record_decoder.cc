@@ -25,24 +25,44 @@ using base::Status;
                                 std::string(base::CellOpName(c.op)) + ") " + rule);
 }
 
+// A cell's shape: bit 0 value, bit 1 timestamp, bits 2.. the op.
+inline unsigned CellShape(const Cell& c) {
+  return (c.value ? 1u : 0u) | (c.timestamp ? 2u : 0u) | static_cast<unsigned>(c.op) << 2;
+}
+constexpr unsigned Shape(CellOp op, bool value, bool timestamp) {
+  return (value ? 1u : 0u) | (timestamp ? 2u : 0u) | static_cast<unsigned>(op) << 2;
+}
+// The shapes §9.1 allows, as a bit set.
+constexpr uint32_t kAllowedCellShapes = 1u << Shape(CellOp::kPut, true, true) |
+                                        1u << Shape(CellOp::kDeleteOneVersion, false, true) |
+                                        1u << Shape(CellOp::kDeleteAllVersions, false, false);
+static_assert(Shape(CellOp::kDeleteAllVersions, true, true) < 32);
+
+[[gnu::cold, gnu::noinline]] Status BrokenCellRule(int index, size_t i, const Cell& c) {
+  switch (c.op) {
+    case CellOp::kPut:
+      if (!c.value) return CellRuleError(index, i, c, "has no value");
+      if (!c.timestamp) return CellRuleError(index, i, c, "has no timestamp");
+      break;
+    case CellOp::kDeleteOneVersion:
+      if (c.value) return CellRuleError(index, i, c, "carries a value");
+      if (!c.timestamp) return CellRuleError(index, i, c, "has no timestamp");
+      break;
+    case CellOp::kDeleteAllVersions:
+      if (c.value) return CellRuleError(index, i, c, "carries a value");
+      if (c.timestamp) return CellRuleError(index, i, c, "carries a timestamp");
+      break;
+  }
+  return RecordError(index, "cell " + std::to_string(i) + " breaks the cell rules");
+}
+
 // §9.1: a put cell carries value and timestamp; a delete-one-version cell a timestamp and
-// no value; a delete-all-versions cell neither.
+// no value; a delete-all-versions cell neither. One bit test per cell.
 Status CheckCellRules(int index, const base::Row& row) {
+  const Cell* const cells = row.cells.data();
   for (size_t i = 0; i < row.cells.size(); ++i) {
-    const Cell& c = row.cells[i];
-    switch (c.op) {
-      case CellOp::kPut:
-        if (!c.value) return CellRuleError(index, i, c, "has no value");
-        if (!c.timestamp) return CellRuleError(index, i, c, "has no timestamp");
-        break;
-      case CellOp::kDeleteOneVersion:
-        if (c.value) return CellRuleError(index, i, c, "carries a value");
-        if (!c.timestamp) return CellRuleError(index, i, c, "has no timestamp");
-        break;
-      case CellOp::kDeleteAllVersions:
-        if (c.value) return CellRuleError(index, i, c, "carries a value");
-        if (c.timestamp) return CellRuleError(index, i, c, "carries a timestamp");
-        break;
+    if (((kAllowedCellShapes >> CellShape(cells[i])) & 1) == 0) {
+      return BrokenCellRule(index, i, cells[i]);
     }
   }
   return Status();
@@ -133,15 +153,24 @@ constexpr uint8_t kTagLatestRecord = 7 << 3 | 2;
 
 // Reads a length (a shortest-form varint of at most 5 bytes) and that many bytes as a span
 // of the input. False on anything else, or a length beyond `end`.
-bool ReadSpan(const uint8_t*& p, const uint8_t* end, std::string_view* out) {
+[[gnu::always_inline]] inline bool ReadSpan(const uint8_t*& p, const uint8_t* end,
+                                            std::string_view* out) {
   uint64_t len = 0;
-  for (int i = 0;; ++i) {
-    if (i == 5 || p == end) return false;
-    const uint8_t b = *p++;
-    len |= uint64_t{b & 0x7fu} << (7 * i);
-    if ((b & 0x80) == 0) {
-      if (b == 0 && i > 0) return false;  // overlong
-      break;
+  if (end - p >= 2 && p[0] < 0x80) {  // a record's row, a token: one or two length bytes
+    len = p[0];
+    p += 1;
+  } else if (end - p >= 3 && p[1] != 0 && p[1] < 0x80) {
+    len = (p[0] & 0x7fu) | uint64_t{p[1]} << 7;
+    p += 2;
+  } else {
+    for (int i = 0;; ++i) {
+      if (i == 5 || p == end) return false;
+      const uint8_t b = *p++;
+      len |= uint64_t{b & 0x7fu} << (7 * i);
+      if ((b & 0x80) == 0) {
+        if (b == 0 && i > 0) return false;  // overlong
+        break;
+      }
     }
   }
   if (len > static_cast<uint64_t>(end - p)) return false;
@@ -153,6 +182,16 @@ bool ReadSpan(const uint8_t*& p, const uint8_t* end, std::string_view* out) {
 bool ScanRecord(const uint8_t* p, const uint8_t* end, RecordSpan* out) {
   bool has_action = false, has_record = false, has_latest = false;
   out->origin_record.reset();
+  // The usual record, action then row, read at once; what follows (an origin or latest
+  // record) goes through the loop.
+  if (end - p >= 4 && p[0] == kTagActionType && p[1] >= pb::PUT_ROW && p[1] <= pb::DELETE_ROW &&
+      p[2] == kTagRecord) {
+    out->action = static_cast<pb::ActionType>(p[1]);
+    p += 3;
+    if (!ReadSpan(p, end, &out->record)) return false;
+    if (p == end) return true;
+    has_action = has_record = true;
+  }
   std::string_view ignored;
   while (p != end) {
     switch (*p++) {

@@ -9,6 +9,7 @@
 
 #include "tests/tunnel/protocol/protocol_test_util.h"
 #include "tunnel/protocol/crc8.h"
+#include "tunnel/protocol/plain_buffer_internal.h"
 
 namespace tablestore::tunnel {
 namespace {
@@ -260,8 +261,7 @@ TEST(PlainBufferDecoder, RejectsTrailingBytesAndSecondRowInRecords) {
 }
 
 TEST(PlainBufferDecoder, RejectsHeaderOnlyAndBadHeader) {
-  EXPECT_NE(DecodeRecord(std::string("\x75\0\0\0", 4)).message().find("no row"),
-            std::string::npos);
+  EXPECT_NE(DecodeRecord(std::string("\x75\0\0\0", 4)).message().find("no row"), std::string::npos);
   EXPECT_NE(DecodeRecord(std::string("\x75\0\0\1\1\x09\0", 7)).message().find("bad header"),
             std::string::npos);
   EXPECT_FALSE(DecodePlainBuffer("", PlainBufferContext::kRequest).ok());
@@ -300,21 +300,26 @@ TEST(PlainBufferDecoder, EmptyPrimaryKeyOnlyOutsideRecords) {
 // --- Round trips ---------------------------------------------------------------------
 
 Value RandomValue(std::mt19937_64& rng, bool primary_key) {
-  static const std::vector<std::string> kStrings = {
-      "", std::string("a\0b", 3), "h\xc3\xa9llo", "\xe8\xa1\xa8\xe6\xa0\xbc", "\xf0\x9f\x98\x80",
-      std::string(300, 'x'), "\xff\xfe not utf-8"};
+  static const std::vector<std::string> kStrings = {"",
+                                                    std::string("a\0b", 3),
+                                                    "h\xc3\xa9llo",
+                                                    "\xe8\xa1\xa8\xe6\xa0\xbc",
+                                                    "\xf0\x9f\x98\x80",
+                                                    std::string(300, 'x'),
+                                                    "\xff\xfe not utf-8"};
   static const std::vector<uint64_t> kDoubleBits = {
       0x0000000000000000ULL, 0x8000000000000000ULL, 0x7ff8000000000000ULL,
       0x7ff0000000000001ULL, 0xfff8000000000abcULL, 0x7ff0000000000000ULL,
       0xfff0000000000000ULL, 0x0000000000000001ULL, 0x3ff8000000000000ULL};
-  static const std::vector<int64_t> kInts = {0, 1, -1, std::numeric_limits<int64_t>::min(),
-                                             std::numeric_limits<int64_t>::max(), 1LL << 32};
+  static const std::vector<int64_t> kInts = {
+      0,        1, -1, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
+      1LL << 32};
   const int kinds = primary_key ? 3 : 5;
   switch (rng() % kinds) {
     case 0:
-      return Value::Integer(rng() % 2 ? kInts[rng() % kInts.size()]
-                                      : static_cast<int64_t>(rng()));
-    case 1: return Value::String(kStrings[rng() % kStrings.size()]);
+      return Value::Integer(rng() % 2 ? kInts[rng() % kInts.size()] : static_cast<int64_t>(rng()));
+    case 1:
+      return Value::String(kStrings[rng() % kStrings.size()]);
     case 2: {
       std::string b(rng() % 40, '\0');
       for (char& c : b) c = static_cast<char>(rng());
@@ -322,7 +327,8 @@ Value RandomValue(std::mt19937_64& rng, bool primary_key) {
     }
     case 3:
       return Value::DoubleBits(rng() % 2 ? kDoubleBits[rng() % kDoubleBits.size()] : rng());
-    default: return Value::Boolean(rng() % 2);
+    default:
+      return Value::Boolean(rng() % 2);
   }
 }
 
@@ -337,9 +343,15 @@ Row RandomRow(std::mt19937_64& rng) {
     Cell c;
     c.name = rng() % 10 == 0 ? "\xe5\x88\x97" + std::to_string(i) : "col_" + std::to_string(i);
     switch (rng() % 3) {
-      case 0: c.op = CellOp::kPut; break;
-      case 1: c.op = CellOp::kDeleteOneVersion; break;
-      default: c.op = CellOp::kDeleteAllVersions; break;
+      case 0:
+        c.op = CellOp::kPut;
+        break;
+      case 1:
+        c.op = CellOp::kDeleteOneVersion;
+        break;
+      default:
+        c.op = CellOp::kDeleteAllVersions;
+        break;
     }
     if (c.op == CellOp::kPut || rng() % 4 == 0) c.value = RandomValue(rng, false);
     if (rng() % 3 != 0) {
@@ -402,6 +414,57 @@ TEST(PlainBufferRoundTrip, EveryNameAndValueLengthFreshAndReused) {
         EXPECT_EQ(reused.cells[i].checksum, CellChecksum(row.cells[i])) << i;
       }
     }
+  }
+}
+
+// The decoder's one-step path for fixed-width cells: a BOOLEAN byte other than 0 and 1 is
+// true (1), and a recycled row keeps nothing of what it held (key timestamps, strings, ops).
+TEST(PlainBufferDecoder, FixedWidthCellsDecodeExactlyIntoRecycledRows) {
+  Row row;
+  row.primary_key.push_back(PkCell("id", Value::Integer(-7)));
+  row.cells.push_back(AttrCell("i", Value::Integer(42), 11));
+  row.cells.push_back(AttrCell("d", Value::DoubleBits(0x7ff4000000000123ULL), 12));
+  row.cells.push_back(AttrCell("b", Value::Boolean(true), 13));
+  std::string bytes;
+  EncodePlainBufferRow(row, &bytes);
+  // The row ends: BOOLEAN byte, TAG_CELL_TIMESTAMP, 8 bytes, TAG_CELL_CHECKSUM, checksum,
+  // TAG_ROW_CHECKSUM, checksum. Make the byte 0x02 and recompute both checksums.
+  const size_t at = bytes.size() - 14;
+  ASSERT_EQ(bytes[at], 1);
+  ASSERT_EQ(static_cast<uint8_t>(bytes[at + 1]), plain_buffer::kTagCellTimestamp);
+  bytes[at] = 2;
+  uint8_t cell_crc = Crc8(0, "b", 1);
+  cell_crc = Crc8(cell_crc, &plain_buffer::kVtBoolean, 1);
+  cell_crc = Crc8(cell_crc, bytes.data() + at, 1);
+  cell_crc = Crc8(cell_crc, bytes.data() + at + 2, 8);
+  bytes[bytes.size() - 3] = static_cast<char>(cell_crc);
+  uint8_t row_crc = 0;
+  for (uint8_t c : {CellChecksum(row.primary_key[0]), CellChecksum(row.cells[0]),
+                    CellChecksum(row.cells[1]), cell_crc, uint8_t{0} /* no delete marker */}) {
+    row_crc = Crc8(row_crc, &c, 1);
+  }
+  bytes[bytes.size() - 1] = static_cast<char>(row_crc);
+
+  Row fresh;
+  ASSERT_TRUE(DecodePlainBufferRow(bytes, PlainBufferContext::kRecord, &fresh).ok());
+  EXPECT_EQ(fresh, row);
+  EXPECT_EQ(fresh.cells[2].value->integer, 1);
+
+  Row recycled;
+  recycled.primary_key.push_back(AttrCell("id", Value::String(std::string(40, 's')), 99));
+  recycled.cells.push_back(
+      AttrCell("i", Value::String(std::string(40, 's')), 1, CellOp::kDeleteOneVersion));
+  recycled.cells.push_back(AttrCell("d", Value::Integer(5), std::nullopt));
+  recycled.cells.push_back(AttrCell("b", std::nullopt, std::nullopt, CellOp::kDeleteAllVersions));
+  ASSERT_TRUE(DecodePlainBufferRow(bytes, PlainBufferContext::kRecord, &recycled).ok());
+  EXPECT_EQ(recycled, fresh);
+  EXPECT_FALSE(recycled.primary_key[0].timestamp.has_value());
+  for (const Row* r : {&fresh, &recycled}) {
+    EXPECT_EQ(r->cells[0].value->dbl, 0);
+    EXPECT_TRUE(r->cells[0].value->bytes.empty());
+    EXPECT_EQ(r->cells[1].value->integer, 0);
+    EXPECT_EQ(r->cells[2].value->integer, 1);
+    EXPECT_EQ(r->cells[2].op, CellOp::kPut);
   }
 }
 
