@@ -122,6 +122,17 @@ const char* ValueTypeWireName(uint8_t t) {
   cell->op = CellOp::kPut;
 }
 
+// Sets a put cell's value to a STRING or BLOB of the `n` bytes at `bytes`.
+[[gnu::always_inline]] inline void SetBytesValue(ValueType type, const uint8_t* bytes, size_t n,
+                                                 Cell* cell) {
+  Value& v = cell->value ? *cell->value : cell->value.emplace();
+  v.type = type;
+  AssignBytes(&v.bytes, bytes, n);
+  v.integer = 0;
+  v.dbl = 0;
+  cell->op = CellOp::kPut;
+}
+
 // Single-use cursor over one buffer. Thread-compatible. `Crc::Cell(spans)` computes a
 // cell's checksum (CellCrcTable or the carry-less multiply version);
 // `Crc::PutCell<kHasTimestamp>(spans)` the same for a cell without a cell type that has a
@@ -381,6 +392,33 @@ bool Decoder<Crc>::ReadCell(bool primary_key, const uint8_t*& p, const uint8_t* 
     spans.value_len = 9;
     p += 14;
     return CheckCellChecksum(p, Crc::template PutCell<false>(spans), cell, row_crc);
+  }
+  // And a STRING or BLOB cell, attribute or key, whose lengths agree (value_len covers the
+  // type byte, the 4-byte length and the bytes).
+  if (static_cast<size_t>(end - p) >= 10 && p[0] == wire::kTagCellValue &&
+      (p[5] == wire::kVtString || p[5] == wire::kVtBlob)) {
+    const uint32_t value_len = wire::LoadU32(p + 1);
+    const size_t tail = primary_key ? 2 : 11;  // the checksum; or timestamp and checksum
+    if (value_len >= 5 && wire::LoadU32(p + 6) == value_len - 5 &&
+        static_cast<size_t>(end - p) - 5 >= size_t{value_len} + tail) {
+      const uint8_t* const after = p + 5 + value_len;
+      if (primary_key ? after[0] == wire::kTagCellChecksum
+                      : after[0] == wire::kTagCellTimestamp && after[9] == wire::kTagCellChecksum) {
+        SetBytesValue(p[5] == wire::kVtString ? ValueType::kString : ValueType::kBinary, p + 10,
+                      value_len - 5, cell);
+        spans.value = p + 5;
+        spans.value_len = value_len;
+        if (primary_key) {
+          cell->timestamp.reset();
+          p = after;
+          return CheckCellChecksum(p, Crc::template PutCell<false>(spans), cell, row_crc);
+        }
+        cell->timestamp = static_cast<int64_t>(wire::LoadU64(after + 1));
+        spans.timestamp = after + 1;
+        p = after + 9;
+        return CheckCellChecksum(p, Crc::template PutCell<true>(spans), cell, row_crc);
+      }
+    }
   }
 
   if (p != end && *p == wire::kTagCellValue) {
