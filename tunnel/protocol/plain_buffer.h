@@ -37,9 +37,12 @@ base::Result<std::vector<base::Row>> DecodePlainBuffer(std::string_view bytes,
 
 // Decodes exactly one row into `*row`, reusing its vectors and strings (the fast path for
 // tunnel records). Same rules and errors as DecodePlainBuffer (with kRequest: one row, the
-// request value rules). On error `*row` holds unspecified partial content.
+// request value rules). On error `*row` holds unspecified partial content. When `all_puts`
+// is given, it is set on success: true means every attribute cell is a put cell with a
+// value and a timestamp (so §9.1's cell rules hold); false means they may not (it is
+// false for some rows whose cells are all such puts, in unusual encodings).
 base::Status DecodePlainBufferRow(std::string_view bytes, PlainBufferContext context,
-                                  base::Row* row);
+                                  base::Row* row, bool* all_puts = nullptr);
 
 // Encodes rows behind one header. Checksums are computed (the `checksum` fields of the
 // input are ignored); the sequence-info extension is written when `row.sequence` is set.

@@ -29,8 +29,9 @@ base::Result<std::vector<base::Row>> DecodeRowsTable(std::string_view bytes,
   return DecodeRowsWith<TableCrc>(bytes, context);
 }
 
-base::Status DecodeOneRowTable(std::string_view bytes, PlainBufferContext context, base::Row* row) {
-  return DecodeOneRowWith<TableCrc>(bytes, context, row);
+base::Status DecodeOneRowTable(std::string_view bytes, PlainBufferContext context, base::Row* row,
+                               bool* all_puts) {
+  return DecodeOneRowWith<TableCrc>(bytes, context, row, all_puts);
 }
 
 }  // namespace plain_buffer
@@ -43,10 +44,10 @@ base::Result<std::vector<base::Row>> DecodePlainBuffer(std::string_view bytes,
 }
 
 base::Status DecodePlainBufferRow(std::string_view bytes, PlainBufferContext context,
-                                  base::Row* row) {
+                                  base::Row* row, bool* all_puts) {
   static const bool clmul = plain_buffer::ClmulAvailable();
-  return clmul ? plain_buffer::DecodeOneRowClmul(bytes, context, row)
-               : DecodeOneRowWith<TableCrc>(bytes, context, row);
+  return clmul ? plain_buffer::DecodeOneRowClmul(bytes, context, row, all_puts)
+               : DecodeOneRowWith<TableCrc>(bytes, context, row, all_puts);
 }
 
 }  // namespace tablestore::tunnel

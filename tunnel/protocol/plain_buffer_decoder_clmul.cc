@@ -38,8 +38,9 @@ base::Result<std::vector<base::Row>> DecodeRowsClmul(std::string_view bytes,
   return DecodeRowsWith<ClmulCrc>(bytes, context);
 }
 
-base::Status DecodeOneRowClmul(std::string_view bytes, PlainBufferContext context, base::Row* row) {
-  return DecodeOneRowWith<ClmulCrc>(bytes, context, row);
+base::Status DecodeOneRowClmul(std::string_view bytes, PlainBufferContext context, base::Row* row,
+                               bool* all_puts) {
+  return DecodeOneRowWith<ClmulCrc>(bytes, context, row, all_puts);
 }
 
 uint8_t CellCrcWithClmul(const CellSpans& spans) { return ClmulCrc::Cell(spans); }
@@ -57,7 +58,9 @@ base::Result<std::vector<base::Row>> DecodeRowsClmul(std::string_view, PlainBuff
   std::abort();  // REQUIRES: ClmulAvailable()
 }
 
-base::Status DecodeOneRowClmul(std::string_view, PlainBufferContext, base::Row*) { std::abort(); }
+base::Status DecodeOneRowClmul(std::string_view, PlainBufferContext, base::Row*, bool*) {
+  std::abort();
+}
 
 uint8_t CellCrcWithClmul(const CellSpans&) { std::abort(); }
 uint8_t PutCellCrcWithClmul(const CellSpans&) { std::abort(); }

@@ -158,6 +158,10 @@ class Decoder {
   uint8_t Peek() const { return *p_; }  // REQUIRES: !AtEnd()
   // Error for what follows the last row: more rows where one is allowed, or junk.
   Status AfterLastRow() const;
+  // True when every attribute cell read so far was a put cell with a value and a timestamp
+  // (false negatives allowed: a cell of another shape, or an unusual encoding, makes it
+  // false).
+  bool AllCellsWerePuts() const { return !general_attribute_cell_; }
   // The error of the reader that returned false (once).
   Status TakeError() const { return std::move(error_); }
 
@@ -234,6 +238,9 @@ class Decoder {
   // Set by the error helpers. The readers return bool rather than Status: a Status on the
   // hot path costs a destructor call per cell, which also spills the registers around it.
   mutable Status error_;
+  // Set when an attribute cell took the general path (the one-step paths read put cells
+  // with a value and a timestamp only).
+  mutable bool general_attribute_cell_ = false;
 };
 
 template <class Crc>
@@ -421,6 +428,7 @@ bool Decoder<Crc>::ReadCell(bool primary_key, const uint8_t*& p, const uint8_t* 
     }
   }
 
+  if (!primary_key) general_attribute_cell_ = true;
   if (p != end && *p == wire::kTagCellValue) {
     ++p;
     if (static_cast<size_t>(end - p) < 4) return Truncated(p, "cell value length", 4);
@@ -691,10 +699,12 @@ base::Result<std::vector<Row>> DecodeRowsWith(std::string_view bytes, PlainBuffe
 }
 
 template <class Crc>
-base::Status DecodeOneRowWith(std::string_view bytes, PlainBufferContext context, Row* row) {
+base::Status DecodeOneRowWith(std::string_view bytes, PlainBufferContext context, Row* row,
+                              bool* all_puts) {
   Decoder<Crc> d(bytes, context);
   if (!d.ReadHeader() || !d.ReadRow(row)) return d.TakeError();
   if (!d.AtEnd()) return d.AfterLastRow();
+  if (all_puts != nullptr) *all_puts = d.AllCellsWerePuts();
   return Status();
 }
 

@@ -17,14 +17,16 @@ namespace tablestore::tunnel::plain_buffer {
 
 base::Result<std::vector<base::Row>> DecodeRowsTable(std::string_view bytes,
                                                      PlainBufferContext context);
-base::Status DecodeOneRowTable(std::string_view bytes, PlainBufferContext context, base::Row* row);
+base::Status DecodeOneRowTable(std::string_view bytes, PlainBufferContext context, base::Row* row,
+                               bool* all_puts = nullptr);
 
 // True when this build has the carry-less multiply decoder (x86-64) and the CPU can run it.
 bool ClmulAvailable();
 // REQUIRES: ClmulAvailable().
 base::Result<std::vector<base::Row>> DecodeRowsClmul(std::string_view bytes,
                                                      PlainBufferContext context);
-base::Status DecodeOneRowClmul(std::string_view bytes, PlainBufferContext context, base::Row* row);
+base::Status DecodeOneRowClmul(std::string_view bytes, PlainBufferContext context, base::Row* row,
+                               bool* all_puts = nullptr);
 // CellCrcClmul out of line.
 uint8_t CellCrcWithClmul(const CellSpans& spans);
 // PutCellCrcClmul out of line, the variant chosen by whether spans.timestamp is set.

@@ -85,9 +85,10 @@ Status DecodeInto(int action, std::string_view record, const std::string_view* o
     default:
       return RecordError(index, "unknown action type " + std::to_string(action));
   }
-  Status s = DecodePlainBufferRow(record, PlainBufferContext::kRecord, &change->row);
+  bool all_puts = false;
+  Status s = DecodePlainBufferRow(record, PlainBufferContext::kRecord, &change->row, &all_puts);
   if (!s.ok()) return s.WithContext("record " + std::to_string(index));
-  TS_RETURN_IF_ERROR(CheckCellRules(index, change->row));
+  if (!all_puts) TS_RETURN_IF_ERROR(CheckCellRules(index, change->row));
   // An empty origin_record is treated as absent: it carries no row to decode.
   if (origin != nullptr && !origin->empty()) {
     s = DecodePlainBufferRow(*origin, PlainBufferContext::kOriginRecord, &change->origin.emplace());
@@ -112,8 +113,8 @@ Status DecodeInto(const RecordSpan& record, int index, RowChange* change) {
 
 // A slot never used before is sized like the previous row (records of a page usually
 // share a shape) instead of growing its vectors cell by cell.
-void ReserveLikePrevious(RowChange* slots, int i) {
-  if (i == 0 || slots[i].row.cells.capacity() != 0) return;
+[[gnu::always_inline]] inline void ReserveLikePrevious(RowChange* slots, int i) {
+  if (i == 0 || slots[i].row.cells.capacity() != 0) [[likely]] return;
   const base::Row& prev = slots[i - 1].row;
   slots[i].row.primary_key.reserve(prev.primary_key.size());
   slots[i].row.cells.reserve(prev.cells.size());
