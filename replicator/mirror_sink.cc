@@ -49,7 +49,8 @@ class MirrorProcessor final : public tunnel::ChannelProcessor {
                                 "': token_in does not match the stored checkpoint");
     }
     progress_->OnCommitted(context.tunnel_id, context.channel_id, context.is_stream, rows,
-                           context.caught_up, context.token_out == base::Batch::kFinishedToken);
+                           context.caught_up, context.token_out == base::Batch::kFinishedToken,
+                           context.read_at);
     return base::Status::Ok();
   }
 

@@ -1,9 +1,12 @@
 #include "replicator/progress.h"
 
+#include <algorithm>
+
 namespace tablestore::replicator {
 
 void Progress::OnCommitted(const std::string& tunnel_id, const std::string& channel_id,
-                           bool is_stream, int64_t rows, bool caught_up, bool finished) {
+                           bool is_stream, int64_t rows, bool caught_up, bool finished,
+                           std::chrono::steady_clock::time_point read_at) {
   auto now = std::chrono::steady_clock::now();
   base::MutexLock lock(&mu_);
   ChannelProgress& c = tunnels_[tunnel_id][channel_id];
@@ -12,7 +15,7 @@ void Progress::OnCommitted(const std::string& tunnel_id, const std::string& chan
   c.rows_applied += rows;
   c.batches_applied += 1;
   c.last_commit = now;
-  if (caught_up || finished) c.last_caught_up = now;
+  if (caught_up) c.last_caught_up = std::max(c.last_caught_up, read_at);
   if (finished) c.finished = true;
 }
 

@@ -179,6 +179,7 @@ ChannelReader::Outcome ChannelReader::ReadChannel(ChannelContext& context) {
     context.trace_id = options_.client_id + "/" + options_.channel_id + "/" +
                        std::to_string(options_.generation) + "." + std::to_string(++batch);
     context.caught_up = !IsFullPage(page);
+    context.read_at = fetched->read_at;
     context.is_stream = fetched->is_stream;
     base::Status processed = processor->Process(context, page.records);
     fetched->permit.Release();
@@ -292,6 +293,7 @@ std::optional<ChannelReader::Fetched> ChannelReader::FetchNext() {
     const std::string token_in = fetch_token_;
     ReadRecordsResult into;
     into.records = TakeSpareRecords();
+    const base::Clock::SteadyTime read_at = clock_->Now();
     base::Status read = api_->ReadRecordsInto(options_.tunnel_id, options_.client_id,
                                               options_.channel_id, token_in, &into);
     base::Result<ReadRecordsResult> page = read.ok()
@@ -308,14 +310,14 @@ std::optional<ChannelReader::Fetched> ChannelReader::FetchNext() {
         base::Status fatal(base::StatusCode::kDataLoss,
                            "token '" + token_in + "': page failed " + std::to_string(failures) +
                                " times in a row, last: " + page.status().message());
-        return Fetched{token_in, fatal, false, std::move(permit)};
+        return Fetched{token_in, fatal, false, std::move(permit), read_at};
       }
       sleep_before_next_ = retry_backoff_.Next();
       continue;
     }
     if (!page.ok()) {
       fetch_done_ = true;
-      return Fetched{token_in, std::move(page), false, std::move(permit)};
+      return Fetched{token_in, std::move(page), false, std::move(permit), read_at};
     }
     retry_backoff_.Reset();
     const bool is_stream = IsStreamToken(token_in);
@@ -335,7 +337,7 @@ std::optional<ChannelReader::Fetched> ChannelReader::FetchNext() {
         sleep_before_next_ = stream_backoff_.Next();
       }
     }
-    return Fetched{token_in, std::move(page), is_stream, std::move(permit)};
+    return Fetched{token_in, std::move(page), is_stream, std::move(permit), read_at};
   }
 }
 

@@ -98,6 +98,7 @@ class ChannelReader {
     base::Result<ReadRecordsResult> page;
     bool is_stream = false;
     FairSemaphore::Permit permit;
+    base::Clock::SteadyTime read_at{};  // when the ReadRecords call was sent
   };
 
   void Run();

@@ -45,10 +45,10 @@ struct ChannelSnapshot {
 };
 
 struct TableSnapshot {
-  std::string table;      // mirror table
-  std::string source;     // source table
+  std::string table;   // mirror table
+  std::string source;  // source table
   std::string tunnel_id;
-  std::string stage;      // "starting", "full_load", "stream"
+  std::string stage;         // "starting", "full_load", "stream"
   int64_t rows_applied = 0;  // this run
   int base_channels_total = 0;
   int base_channels_finished = 0;
@@ -104,8 +104,9 @@ class Replicator {
   // Blocks until Stop() or a fatal error; returns that error (OK after Stop()).
   base::Status Wait();
 
-  // Returns once the full load is done and, after this call, every stream channel has
-  // committed everything the service had for it (a read answered with no more records).
+  // Returns once the full load is done and every stream channel has committed everything
+  // the service had for it at some moment after this call (a read sent after the call and
+  // answered with no more records): writes made before the call are in the mirror.
   // kDeadlineExceeded on timeout; the fatal error if the run failed.
   base::Status WaitCaughtUp(std::chrono::milliseconds timeout);
 

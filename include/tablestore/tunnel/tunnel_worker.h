@@ -35,6 +35,9 @@ struct ChannelContext {
   // at the time of the read. Processors are called for empty pages too (their token_out
   // still advances the position).
   bool caught_up = false;
+  // When the ReadRecords call that returned this page was sent (steady clock): a caught-up
+  // page says the channel had nothing more at some moment after this.
+  std::chrono::steady_clock::time_point read_at{};
   bool is_stream = false;  // stream channel (its tokens carry an iterator)
   std::any custom_value;   // SimpleProcessFactory::custom_value
 };
