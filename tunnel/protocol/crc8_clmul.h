@@ -135,39 +135,14 @@ inline constexpr auto kCrc8TailMasks = MakeCrc8TailMasks();
   return Crc8Mod64(lo ^ kCrc8HighFold[hi & 127]);
 }
 
-// The checksum of a cell, as CellCrcTable computes it. A partial chunk is read as the tail
-// of the 8 bytes ending with it, which CellSpans allows (its spans start >= 8 bytes into
-// the buffer). Cells of more than kCrc8ShiftMax checksummed bytes (long strings) go
-// through the tables: their cost is then in the SQLite write anyway.
-[[gnu::always_inline]] inline uint8_t CellCrcClmul(const CellSpans& s) {
-  if (uint64_t{s.name_len} + s.value_len + 8 > kCrc8ShiftMax) return CellCrcTable(s);
-  uint32_t after = 0;
-  __m128i sum = _mm_setzero_si128();
-  if (s.timestamp != nullptr) {
-    sum = Crc8Term(Crc8Chunk(s.timestamp), 0);
-    after = 8;
-  }
-  if (s.value_len == 9) {  // INTEGER or DOUBLE: the type byte and 8 bytes
-    sum = _mm_xor_si128(sum, Crc8Term(Crc8Chunk(s.value + 1), after));
-    sum = _mm_xor_si128(sum, Crc8Term(s.value[0], after + 8));
-    after += 9;
-  } else if (s.value_len != 0) {
-    sum = _mm_xor_si128(sum, Crc8SpanTerms(s.value, s.value_len, after));
-    after += s.value_len;
-  }
-  if (s.name_len != 0) sum = _mm_xor_si128(sum, Crc8SpanTerms(s.name, s.name_len, after));
-  uint8_t crc = Crc8Reduce(sum);
-  if (s.cell_type >= 0) crc = Crc8ByteInline(crc, static_cast<uint8_t>(s.cell_type));
-  return crc;
-}
-
-// CellCrcClmul for the two usual cell shapes, with the shifts of the fixed-size parts known
-// at compile time: no cell type, and a timestamp exactly when kHasTimestamp (an attribute
-// put cell; a key cell has neither). Names of up to 16 bytes take one or two chunks
-// without a loop.
+// The sum of the terms of a cell's checksummed bytes without its cell type: the timestamp
+// (exactly when kHasTimestamp), the value, the name; the shifts of the fixed-size parts are
+// known at compile time, and names of up to 16 bytes take one or two chunks without a loop.
+// A partial chunk is read as the tail of the 8 bytes ending with it, which CellSpans allows
+// (its spans start >= 8 bytes into the buffer; an empty name reads 8 bytes and masks them
+// all off). REQUIRES: at most kCrc8ShiftMax checksummed bytes.
 template <bool kHasTimestamp>
-[[gnu::always_inline]] inline uint8_t PutCellCrcClmul(const CellSpans& s) {
-  if (uint64_t{s.name_len} + s.value_len + 8 > kCrc8ShiftMax) return CellCrcTable(s);
+[[gnu::always_inline]] inline __m128i CellTermsClmul(const CellSpans& s) {
   constexpr uint32_t kValueAfter = kHasTimestamp ? 8 : 0;
   __m128i sum = kHasTimestamp ? Crc8Term(Crc8Chunk(s.timestamp), 0) : _mm_setzero_si128();
   uint32_t name_after;
@@ -181,7 +156,7 @@ template <bool kHasTimestamp>
     name_after = kValueAfter + s.value_len;
   }
   const uint8_t* const name_end = s.name + s.name_len;
-  if (s.name_len <= 8) {  // an empty name reads 8 bytes and masks them all off
+  if (s.name_len <= 8) {
     sum = _mm_xor_si128(sum, Crc8Term(Crc8TailChunk(name_end, s.name_len), name_after));
   } else if (s.name_len <= 16) {
     sum = _mm_xor_si128(sum, Crc8Term(Crc8Chunk(name_end - 8), name_after));
@@ -189,7 +164,31 @@ template <bool kHasTimestamp>
   } else {
     sum = _mm_xor_si128(sum, Crc8SpanTerms(s.name, s.name_len, name_after));
   }
-  return Crc8Reduce(sum);
+  return sum;
+}
+
+// True when a cell has more checksummed bytes than the shift table covers (long strings):
+// those go through the CRC tables, their cost being in the SQLite write anyway.
+[[gnu::always_inline]] inline bool CellTooLongForClmul(const CellSpans& s) {
+  return uint64_t{s.name_len} + s.value_len + 8 > kCrc8ShiftMax;
+}
+
+// The checksum of a cell, as CellCrcTable computes it: the reduced terms, then the cell
+// type byte (the last checksummed byte) when there is one.
+[[gnu::always_inline]] inline uint8_t CellCrcClmul(const CellSpans& s) {
+  if (CellTooLongForClmul(s)) return CellCrcTable(s);
+  uint8_t crc =
+      Crc8Reduce(s.timestamp != nullptr ? CellTermsClmul<true>(s) : CellTermsClmul<false>(s));
+  if (s.cell_type >= 0) crc = Crc8ByteInline(crc, static_cast<uint8_t>(s.cell_type));
+  return crc;
+}
+
+// CellCrcClmul for the two usual cell shapes: no cell type, and a timestamp exactly when
+// kHasTimestamp (an attribute put cell; a key cell has neither).
+template <bool kHasTimestamp>
+[[gnu::always_inline]] inline uint8_t PutCellCrcClmul(const CellSpans& s) {
+  if (CellTooLongForClmul(s)) return CellCrcTable(s);
+  return Crc8Reduce(CellTermsClmul<kHasTimestamp>(s));
 }
 
 }  // namespace tablestore::tunnel::plain_buffer

@@ -107,30 +107,32 @@ const char* ValueTypeWireName(uint8_t t) {
 #endif
 }
 
-// Sets a put cell's value to an INTEGER (the bits), DOUBLE (the bits) or BOOLEAN (0 or 1).
-[[gnu::always_inline]] inline void SetFixedValue(ValueType type, uint64_t bits, Cell* cell) {
-  Value& v = cell->value ? *cell->value : cell->value.emplace();
-  v.type = type;
-  if (type == ValueType::kDouble) {
-    std::memcpy(&v.dbl, &bits, sizeof bits);
-    v.integer = 0;
-  } else {
-    v.integer = static_cast<int64_t>(bits);
-    v.dbl = 0;
-  }
-  v.bytes.clear();
+// Makes `cell` a put cell and returns its value to fill (engaged, reusing its string).
+[[gnu::always_inline]] inline Value* PutValue(Cell* cell) {
   cell->op = CellOp::kPut;
+  return cell->value ? &*cell->value : &cell->value.emplace();
 }
 
-// Sets a put cell's value to a STRING or BLOB of the `n` bytes at `bytes`.
+// Sets *v to an INTEGER (the bits), DOUBLE (the bits) or BOOLEAN (0 or 1).
+[[gnu::always_inline]] inline void SetFixedValue(ValueType type, uint64_t bits, Value* v) {
+  v->type = type;
+  if (type == ValueType::kDouble) {
+    std::memcpy(&v->dbl, &bits, sizeof bits);
+    v->integer = 0;
+  } else {
+    v->integer = static_cast<int64_t>(bits);
+    v->dbl = 0;
+  }
+  v->bytes.clear();
+}
+
+// Sets *v to a STRING or BLOB of the `n` bytes at `bytes`.
 [[gnu::always_inline]] inline void SetBytesValue(ValueType type, const uint8_t* bytes, size_t n,
-                                                 Cell* cell) {
-  Value& v = cell->value ? *cell->value : cell->value.emplace();
-  v.type = type;
-  AssignBytes(&v.bytes, bytes, n);
-  v.integer = 0;
-  v.dbl = 0;
-  cell->op = CellOp::kPut;
+                                                 Value* v) {
+  v->type = type;
+  AssignBytes(&v->bytes, bytes, n);
+  v->integer = 0;
+  v->dbl = 0;
 }
 
 // Single-use cursor over one buffer. Thread-compatible. `Crc::Cell(spans)` computes a
@@ -177,6 +179,13 @@ class Decoder {
   [[gnu::always_inline]] inline bool ReadCell(bool primary_key, const uint8_t*& p,
                                               const uint8_t* end, Cell* cell,
                                               uint8_t& row_crc) const;
+  // Ends a one-step cell whose value (type byte first, `value_len` bytes, already decoded)
+  // is at `value`: the timestamp (attribute) and the checksum follow it, known to be there.
+  // Moves `p` past the cell.
+  [[gnu::always_inline]] inline bool FinishOneStepCell(bool primary_key, const uint8_t* value,
+                                                       uint32_t value_len, const uint8_t*& p,
+                                                       Cell* cell, wire::CellSpans& spans,
+                                                       uint8_t& row_crc) const;
   // At TAG_CELL_CHECKSUM (and its byte, known to be there): compares the stored checksum with
   // `crc`, folds it into `row_crc` and moves `p` past it.
   [[gnu::always_inline]] inline bool CheckCellChecksum(const uint8_t*& p, uint8_t crc, Cell* cell,
@@ -371,34 +380,21 @@ bool Decoder<Crc>::ReadCell(bool primary_key, const uint8_t*& p, const uint8_t* 
         wire::LoadU32(p + 1) == 9 && (p[5] == wire::kVtInteger || p[5] == wire::kVtDouble) &&
         p[14] == wire::kTagCellTimestamp && p[23] == wire::kTagCellChecksum) {
       SetFixedValue(p[5] == wire::kVtInteger ? ValueType::kInteger : ValueType::kDouble,
-                    wire::LoadU64(p + 6), cell);
-      cell->timestamp = static_cast<int64_t>(wire::LoadU64(p + 15));
-      spans.value = p + 5;
-      spans.value_len = 9;
-      spans.timestamp = p + 15;
-      p += 23;
-      return CheckCellChecksum(p, Crc::template PutCell<true>(spans), cell, row_crc);
+                    wire::LoadU64(p + 6), PutValue(cell));
+      return FinishOneStepCell(primary_key, p + 5, 9, p, cell, spans, row_crc);
     }
     if (static_cast<size_t>(end - p) >= 18 && p[0] == wire::kTagCellValue &&
         wire::LoadU32(p + 1) == 2 && p[5] == wire::kVtBoolean && p[7] == wire::kTagCellTimestamp &&
         p[16] == wire::kTagCellChecksum) {
-      SetFixedValue(ValueType::kBoolean, p[6] != 0 ? 1 : 0, cell);  // any non-zero byte (§8.1)
-      cell->timestamp = static_cast<int64_t>(wire::LoadU64(p + 8));
-      spans.value = p + 5;
-      spans.value_len = 2;
-      spans.timestamp = p + 8;
-      p += 16;
-      return CheckCellChecksum(p, Crc::template PutCell<true>(spans), cell, row_crc);
+      // Any non-zero byte is true (§8.1).
+      SetFixedValue(ValueType::kBoolean, p[6] != 0 ? 1 : 0, PutValue(cell));
+      return FinishOneStepCell(primary_key, p + 5, 2, p, cell, spans, row_crc);
     }
   } else if (static_cast<size_t>(end - p) >= 16 && p[0] == wire::kTagCellValue &&
              wire::LoadU32(p + 1) == 9 && p[5] == wire::kVtInteger &&
              p[14] == wire::kTagCellChecksum) {
-    SetFixedValue(ValueType::kInteger, wire::LoadU64(p + 6), cell);
-    cell->timestamp.reset();
-    spans.value = p + 5;
-    spans.value_len = 9;
-    p += 14;
-    return CheckCellChecksum(p, Crc::template PutCell<false>(spans), cell, row_crc);
+    SetFixedValue(ValueType::kInteger, wire::LoadU64(p + 6), PutValue(cell));
+    return FinishOneStepCell(primary_key, p + 5, 9, p, cell, spans, row_crc);
   }
   // And a STRING or BLOB cell, attribute or key, whose lengths agree (value_len covers the
   // type byte, the 4-byte length and the bytes).
@@ -412,18 +408,8 @@ bool Decoder<Crc>::ReadCell(bool primary_key, const uint8_t*& p, const uint8_t* 
       if (primary_key ? after[0] == wire::kTagCellChecksum
                       : after[0] == wire::kTagCellTimestamp && after[9] == wire::kTagCellChecksum) {
         SetBytesValue(p[5] == wire::kVtString ? ValueType::kString : ValueType::kBinary, p + 10,
-                      value_len - 5, cell);
-        spans.value = p + 5;
-        spans.value_len = value_len;
-        if (primary_key) {
-          cell->timestamp.reset();
-          p = after;
-          return CheckCellChecksum(p, Crc::template PutCell<false>(spans), cell, row_crc);
-        }
-        cell->timestamp = static_cast<int64_t>(wire::LoadU64(after + 1));
-        spans.timestamp = after + 1;
-        p = after + 9;
-        return CheckCellChecksum(p, Crc::template PutCell<true>(spans), cell, row_crc);
+                      value_len - 5, PutValue(cell));
+        return FinishOneStepCell(primary_key, p + 5, value_len, p, cell, spans, row_crc);
       }
     }
   }
@@ -467,6 +453,24 @@ bool Decoder<Crc>::ReadCell(bool primary_key, const uint8_t*& p, const uint8_t* 
   if (!CheckCellChecksum(p, crc, cell, row_crc)) return false;
   if (primary_key && !cell->value) return Error(cell_start, "primary-key cell without a value");
   return true;
+}
+
+template <class Crc>
+bool Decoder<Crc>::FinishOneStepCell(bool primary_key, const uint8_t* value, uint32_t value_len,
+                                     const uint8_t*& p, Cell* cell, wire::CellSpans& spans,
+                                     uint8_t& row_crc) const {
+  const uint8_t* const after = value + value_len;
+  spans.value = value;
+  spans.value_len = value_len;
+  if (primary_key) {
+    cell->timestamp.reset();
+    p = after;
+    return CheckCellChecksum(p, Crc::template PutCell<false>(spans), cell, row_crc);
+  }
+  cell->timestamp = static_cast<int64_t>(wire::LoadU64(after + 1));
+  spans.timestamp = after + 1;
+  p = after + 9;
+  return CheckCellChecksum(p, Crc::template PutCell<true>(spans), cell, row_crc);
 }
 
 template <class Crc>
@@ -553,30 +557,19 @@ bool Decoder<Crc>::ReadValue(bool primary_key, const uint8_t* p, const uint8_t* 
   switch (type) {
     case wire::kVtInteger: {
       if (payload != 8) return ValueLengthMismatch(len_pos, value_len, type, 9);
-      const uint64_t bits = wire::LoadU64(q);
-      v->type = ValueType::kInteger;
-      v->integer = static_cast<int64_t>(bits);
-      v->dbl = 0;
-      v->bytes.clear();
+      SetFixedValue(ValueType::kInteger, wire::LoadU64(q), v);
       return true;
     }
     case wire::kVtDouble: {
       if (primary_key) return ValueTypeNotAllowed(p, type, "a primary key");
       if (payload != 8) return ValueLengthMismatch(len_pos, value_len, type, 9);
-      const uint64_t bits = wire::LoadU64(q);
-      v->type = ValueType::kDouble;
-      std::memcpy(&v->dbl, &bits, sizeof bits);
-      v->integer = 0;
-      v->bytes.clear();
+      SetFixedValue(ValueType::kDouble, wire::LoadU64(q), v);
       return true;
     }
     case wire::kVtBoolean:
       if (primary_key) return ValueTypeNotAllowed(p, type, "a primary key");
       if (payload != 1) return ValueLengthMismatch(len_pos, value_len, type, 2);
-      v->type = ValueType::kBoolean;
-      v->integer = *q != 0 ? 1 : 0;  // any non-zero byte is true (§8.1)
-      v->dbl = 0;
-      v->bytes.clear();
+      SetFixedValue(ValueType::kBoolean, *q != 0 ? 1 : 0, v);  // any non-zero byte (§8.1)
       return true;
     case wire::kVtString:
     case wire::kVtBlob: {
@@ -591,10 +584,8 @@ bool Decoder<Crc>::ReadValue(bool primary_key, const uint8_t* p, const uint8_t* 
       }
       if (payload - 4 != len)
         return ValueLengthMismatch(len_pos, value_len, type, uint64_t{5} + len);
-      v->type = type == wire::kVtString ? ValueType::kString : ValueType::kBinary;
-      AssignBytes(&v->bytes, q + 4, len);
-      v->integer = 0;
-      v->dbl = 0;
+      SetBytesValue(type == wire::kVtString ? ValueType::kString : ValueType::kBinary, q + 4, len,
+                    v);
       return true;
     }
     case wire::kVtInfMin:

@@ -26,11 +26,11 @@ using base::Status;
 }
 
 // A cell's shape: bit 0 value, bit 1 timestamp, bits 2.. the op.
-inline unsigned CellShape(const Cell& c) {
-  return (c.value ? 1u : 0u) | (c.timestamp ? 2u : 0u) | static_cast<unsigned>(c.op) << 2;
-}
 constexpr unsigned Shape(CellOp op, bool value, bool timestamp) {
   return (value ? 1u : 0u) | (timestamp ? 2u : 0u) | static_cast<unsigned>(op) << 2;
+}
+inline unsigned CellShape(const Cell& c) {
+  return Shape(c.op, c.value.has_value(), c.timestamp.has_value());
 }
 // The shapes §9.1 allows, as a bit set.
 constexpr uint32_t kAllowedCellShapes = 1u << Shape(CellOp::kPut, true, true) |
@@ -114,7 +114,8 @@ Status DecodeInto(const RecordSpan& record, int index, RowChange* change) {
 // A slot never used before is sized like the previous row (records of a page usually
 // share a shape) instead of growing its vectors cell by cell.
 [[gnu::always_inline]] inline void ReserveLikePrevious(RowChange* slots, int i) {
-  if (i == 0 || slots[i].row.cells.capacity() != 0) [[likely]] return;
+  if (i == 0 || slots[i].row.cells.capacity() != 0) [[likely]]
+    return;
   const base::Row& prev = slots[i - 1].row;
   slots[i].row.primary_key.reserve(prev.primary_key.size());
   slots[i].row.cells.reserve(prev.cells.size());
