@@ -229,13 +229,13 @@ TEST(Credentials, ExpiringTokenRefreshedBeforeExpiry) {
   // when it ran.
   const std::string json = dir.File("creds.json");
   const std::string runs = dir.File("runs.log");
-  auto write_creds = [&](const std::string& id, const std::string& secret,
-                         const std::string& token, int64_t expires_at) {
-    std::ofstream(json + ".tmp") << nlohmann::json{{"access_key_id", id},
-                                                   {"access_key_secret", secret},
-                                                   {"security_token", token},
-                                                   {"expires_at", expires_at}}
-                                        .dump();
+  auto write_creds = [&](const std::string& id, const std::string& secret, const std::string& token,
+                         int64_t expires_at) {
+    std::ofstream(json + ".tmp") << nlohmann::json{
+        {"access_key_id", id},
+        {"access_key_secret", secret},
+        {"security_token", token},
+        {"expires_at", expires_at}}.dump();
     std::filesystem::rename(json + ".tmp", json);
   };
   write_creds("AK-sts-1", "secret-1", "token-1", first_expiry);
@@ -310,13 +310,13 @@ std::string StatusText(const base::Status& s) {
 }
 
 TEST(Credentials, SecretsNeverAppearInLogsOrErrors) {
-  const std::vector<std::string> secrets = {"GoodSecret-do-not-log", "GoodToken-do-not-log",
+  const std::vector<std::string> secrets = {"GoodSecret-do-not-log",  "GoodToken-do-not-log",
                                             "WrongSecret-do-not-log", "CmdSecret-do-not-log",
-                                            "EnvSecret-do-not-log", "EnvToken-do-not-log"};
+                                            "EnvSecret-do-not-log",   "EnvToken-do-not-log"};
   TempDir dir;
   LogCapture logs;
-  auto emu = StartEmulator({{"AKgood", "GoodSecret-do-not-log", "GoodToken-do-not-log",
-                             WallMs() + 3'600'000}});
+  auto emu = StartEmulator(
+      {{"AKgood", "GoodSecret-do-not-log", "GoodToken-do-not-log", WallMs() + 3'600'000}});
   ASSERT_NE(emu, nullptr);
   CreateTable(*emu, "t");
   std::vector<std::string> errors;
@@ -382,8 +382,7 @@ TEST(Credentials, SecretsNeverAppearInLogsOrErrors) {
   // The capture works (the client logged its requests), so the checks below can fail.
   EXPECT_NE(log_text.find("tunnel request"), std::string::npos) << log_text;
   for (const std::string& secret : secrets) {
-    EXPECT_EQ(log_text.find(secret), std::string::npos) << secret << " in the logs:\n"
-                                                        << log_text;
+    EXPECT_EQ(log_text.find(secret), std::string::npos) << secret << " in the logs:\n" << log_text;
     for (const std::string& e : errors) {
       EXPECT_EQ(e.find(secret), std::string::npos) << secret << " in an error: " << e;
     }

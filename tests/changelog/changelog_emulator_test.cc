@@ -10,9 +10,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/config_loader.h"
 #include "storage/fixture.h"
 #include "storage/mirror_reader.h"
-#include "config/config_loader.h"
 #include "tablestore/replicator/replicator.h"
 #include "tests/support/poll.h"
 #include "tests/support/test_paths.h"
@@ -72,8 +72,8 @@ base::Cell PutCell(const std::string& name, base::Value v) {
 
 // Runs the replicator binary; returns its exit code.
 int RunCli(const std::string& args) {
-  std::string cmd = std::string(TS_BINARY_DIR) + "/replicator/replicator " + args +
-                    " >/dev/null 2>&1";
+  std::string cmd =
+      std::string(TS_BINARY_DIR) + "/replicator/replicator " + args + " >/dev/null 2>&1";
   int rc = std::system(cmd.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
@@ -128,7 +128,9 @@ class ChangelogEmulatorTest : public ::testing::Test {
                        emu_->instance() +
                        "\"\n[credentials]\nprovider = \"static\"\naccess_key_id = \"AK\"\n"
                        "access_key_secret = \"SECRET\"\n[[tables]]\nsource = \"orders\"\n"
-                       "[sqlite]\npath = \"" + mirror_ + "\"\n[worker]\nstream_poll_max = "
+                       "[sqlite]\npath = \"" +
+                       mirror_ +
+                       "\"\n[worker]\nstream_poll_max = "
                        "\"100ms\"\n[changelog]\nenabled = true\n";
     auto cfg = config::ParseConfig(toml, dir_.File("replicator.toml"));
     EXPECT_TRUE(cfg.ok()) << cfg.status().ToString();
@@ -198,8 +200,7 @@ TEST_F(ChangelogEmulatorTest, ReplayOfARecordedRunEqualsTheMirror) {
                    " --mask orders.name=hash --mask-salt s3cret --mask orders.qty=drop"),
             0);
   std::string masked = ReadBytes(m);
-  EXPECT_NE((ReadBytes(mirror_) + ReadBytes(mirror_ + "-wal")).find("secret-1"),
-            std::string::npos);
+  EXPECT_NE((ReadBytes(mirror_) + ReadBytes(mirror_ + "-wal")).find("secret-1"), std::string::npos);
   EXPECT_EQ(masked.find("secret-"), std::string::npos);
   EXPECT_EQ(MirrorRows(m).size(), mirror_rows.size());
   std::string e = dir_.File("e.db");

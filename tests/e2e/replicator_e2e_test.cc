@@ -68,24 +68,29 @@ class ChangeGenerator {
     id += alnum[(k * 7) % alnum.size()];
     id += alnum[(k * 13 + 5) % alnum.size()];
     id += "-" + std::to_string(k / 2);
-    return json::array({{{"name", "id"}, {"value", {{"type", "string"}, {"value", id}}}},
-                        {{"name", "n"}, {"value", {{"type", "integer"}, {"value", std::to_string(k % 2)}}}}});
+    return json::array(
+        {{{"name", "id"}, {"value", {{"type", "string"}, {"value", id}}}},
+         {{"name", "n"}, {"value", {{"type", "integer"}, {"value", std::to_string(k % 2)}}}}});
   }
 
   json Value() {
     switch (Pick(6)) {
-      case 0: return {{"type", "integer"}, {"value", std::to_string(static_cast<int64_t>(rng_()) >> Pick(60))}};
+      case 0:
+        return {{"type", "integer"},
+                {"value", std::to_string(static_cast<int64_t>(rng_()) >> Pick(60))}};
       case 1: {
         static const uint64_t kSpecial[] = {0x8000000000000000ULL, 0x0000000000000000ULL,
                                             0x7ff0000000000000ULL, 0x3ff8000000000000ULL};
         uint64_t bits = Pick(4) == 0 ? kSpecial[Pick(4)] : (rng_() & 0x7fefffffffffffffULL);
         return {{"type", "double"}, {"bits", Hex(bits)}};
       }
-      case 2: return {{"type", "boolean"}, {"value", Pick(2) == 1}};
+      case 2:
+        return {{"type", "boolean"}, {"value", Pick(2) == 1}};
       case 3: {
         static const char* kStrings[] = {"", "007", "1e3", "1.0", "héllo wörld", "NULL", "'; --"};
-        return {{"type", "string"}, {"value", Pick(3) == 0 ? std::string(kStrings[Pick(7)])
-                                                           : "s" + std::to_string(rng_() % 100000)}};
+        return {{"type", "string"},
+                {"value", Pick(3) == 0 ? std::string(kStrings[Pick(7)])
+                                       : "s" + std::to_string(rng_() % 100000)}};
       }
       case 4: {
         std::string hex;
@@ -93,7 +98,8 @@ class ChangeGenerator {
         for (int i = 0; i < n; ++i) hex += Hex(rng_()).substr(0, 2);
         return {{"type", "binary"}, {"hex", hex}};
       }
-      default: return {{"type", "string"}, {"value", std::string(Pick(300), 'x')}};
+      default:
+        return {{"type", "string"}, {"value", std::string(Pick(300), 'x')}};
     }
   }
 
@@ -121,7 +127,8 @@ class ChangeGenerator {
         if (kind < 3) {
           cells.push_back(PutCell());
         } else if (kind == 3) {
-          cells.push_back({{"name", Column()}, {"cell_type", "delete_one_version"},
+          cells.push_back({{"name", Column()},
+                           {"cell_type", "delete_one_version"},
                            {"timestamp", Timestamp()}});
         } else {
           cells.push_back({{"name", Column()}, {"cell_type", "delete_all_versions"}});
@@ -285,9 +292,13 @@ TEST(Replicator, InvariantCheckDetectsDataCheckpointMismatch) {
     ASSERT_GT(sqlite3_changes(db), 0);
     sqlite3_close(db);
   };
-  exec("UPDATE \"orders\" SET \"qty\" = \"qty\" + 1 WHERE \"id\" = (SELECT min(\"id\") FROM \"orders\")");
+  exec(
+      "UPDATE \"orders\" SET \"qty\" = \"qty\" + 1 WHERE \"id\" = (SELECT min(\"id\") FROM "
+      "\"orders\")");
   EXPECT_NE(w.CheckInvariant(), "");
-  exec("UPDATE \"orders\" SET \"qty\" = \"qty\" - 1 WHERE \"id\" = (SELECT min(\"id\") FROM \"orders\")");
+  exec(
+      "UPDATE \"orders\" SET \"qty\" = \"qty\" - 1 WHERE \"id\" = (SELECT min(\"id\") FROM "
+      "\"orders\")");
   ASSERT_EQ(w.CheckInvariant(), "");
   exec("DELETE FROM _replicator_checkpoints WHERE channel_id = 'BaseData_0'");
   EXPECT_NE(w.CheckInvariant(), "");
@@ -326,7 +337,7 @@ TEST(Replicator, RefusesMirrorBoundToAnotherTunnel) {
   ExpectRefusedWithResync(w.replicator().Run({"run"}));
 
   CommandResult create = w.replicator().Run({"tunnel", "create", "--table", "orders", "--name",
-                                              "replicator-orders", "--type", "BaseAndStream"});
+                                             "replicator-orders", "--type", "BaseAndStream"});
   ASSERT_TRUE(create.exit.exited(0)) << create.err;
   // Re-created under the same name: another tunnel id.
   ExpectRefusedWithResync(w.replicator().Run({"run"}));
@@ -364,8 +375,7 @@ TEST(Replicator, ExpiredTunnelDuringFullLoadIsRefused) {
   ASSERT_TRUE(w.StartWorkload("orders", 30'000, 0, 15));
   auto run = w.replicator().StartRun("run");
   ASSERT_NE(run, nullptr);
-  ASSERT_TRUE(WaitFullLoadProgress(*run, w.db(), 0, seconds(60)))
-      << run->Stderr();
+  ASSERT_TRUE(WaitFullLoadProgress(*run, w.db(), 0, seconds(60))) << run->Stderr();
   w.admin().AdvanceClock("8d");
   std::optional<ExitInfo> e = run->Wait(seconds(60));
   ASSERT_TRUE(e.has_value()) << "still running after the tunnel expired\n" << run->Stderr();
@@ -433,9 +443,9 @@ TEST(Replicator, ResyncReloadsTable) {
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(w.db().c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "DELETE FROM \"orders\" WHERE \"id\" < 'M'", nullptr,
-                           nullptr, nullptr),
-              SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_exec(db, "DELETE FROM \"orders\" WHERE \"id\" < 'M'", nullptr, nullptr, nullptr),
+        SQLITE_OK);
     sqlite3_close(db);
   }
   ASSERT_NE(w.WaitEqual(milliseconds(0)), "");
@@ -457,8 +467,7 @@ TEST(Replicator, SecondSignalExitsAtOnce) {
   ASSERT_TRUE(w.StartWorkload("orders", 20'000, 0, 19));
   auto run = w.replicator().StartRun("run");
   ASSERT_NE(run, nullptr);
-  ASSERT_TRUE(WaitFullLoadProgress(*run, w.db(), 0, seconds(60)))
-      << run->Stderr();
+  ASSERT_TRUE(WaitFullLoadProgress(*run, w.db(), 0, seconds(60))) << run->Stderr();
   // Every tunnel request now takes 5 s, so the clean stop cannot finish quickly.
   w.admin().Must("PUT", "faults", {{"seed", 1}, {"rates", {{"slow", 1.0}}}, {"slow_ms", 5000}});
   ASSERT_TRUE(run->Signal(SIGTERM));

@@ -71,8 +71,8 @@ class SmallFs {
       why_ = "TS_DISK_FULL_METHOD=rlimit";
       return;
     }
-    CommandResult r = RunCommand(CommandLine({"/bin/mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", dir_}),
-                                 seconds(20));
+    CommandResult r = RunCommand(
+        CommandLine({"/bin/mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", dir_}), seconds(20));
     mounted_ = r.exit.exited(0);
     if (!mounted_) why_ = r.err;
   }
@@ -122,7 +122,8 @@ TEST(Replicator, DiskFullStopsCleanlyAndResumes) {
   const std::string err = run->Stderr();
   EXPECT_TRUE(err.find("mirror file is full") != std::string::npos ||
               err.find("mirror file cannot be written") != std::string::npos)
-      << "no clear disk-full error:\n" << err.substr(err.size() > 4000 ? err.size() - 4000 : 0);
+      << "no clear disk-full error:\n"
+      << err.substr(err.size() > 4000 ? err.size() - 4000 : 0);
   const size_t last_line = err.rfind("\nreplicator: ");
   if (last_line != std::string::npos) {
     std::printf("disk full: exit %d, %s\n", e->code,
@@ -160,7 +161,7 @@ TEST(Replicator, ExpiredTunnelIsFatalAndWritesNothing) {
   ASSERT_TRUE(w.Start());
   ASSERT_TRUE(w.StartWorkload("orders", 1'000, 0, 22));
   CommandResult create = w.replicator().Run({"tunnel", "create", "--table", "orders", "--name",
-                                              "replicator-orders", "--type", "BaseAndStream"});
+                                             "replicator-orders", "--type", "BaseAndStream"});
   ASSERT_TRUE(create.exit.exited(0)) << create.err;
   w.admin().AdvanceClock("8d");
   CommandResult r = w.replicator().Run({"run"});
@@ -176,9 +177,10 @@ TEST(Replicator, BadCredentialsAreFatalAndWriteNothing) {
   E2EWorld w;
   ASSERT_TRUE(w.Start());
   ASSERT_TRUE(w.StartWorkload("orders", 1'000, 0, 23));
-  w.admin().Must("PUT", "credentials",
-                 {{"keys", json::array({{{"access_key_id", "other-ak"},
-                                         {"access_key_secret", "other-secret"}}})}});
+  w.admin().Must(
+      "PUT", "credentials",
+      {{"keys",
+        json::array({{{"access_key_id", "other-ak"}, {"access_key_secret", "other-secret"}}})}});
   CommandResult r = w.replicator().Run({"run"});
   EXPECT_TRUE(r.exit.exited(4)) << r.exit.ToString() << "\n" << r.err;
   EXPECT_FALSE(r.err.empty());
@@ -258,8 +260,8 @@ TEST(Replicator, HostileNamesAndHugeValuesAreMirroredExactly) {
     sqlite3_close(db);
   }
   const std::vector<std::string> columns = {
-      "\"quoted\"", "with space", "ünïcödé 列", "select", evil, "Case", "case", "CASE",
-      "_replicator_x", "'", "a.b", "[x]", "`y`", "order by"};
+      "\"quoted\"", "with space",    "ünïcödé 列", "select", evil,  "Case", "case",
+      "CASE",       "_replicator_x", "'",          "a.b",    "[x]", "`y`",  "order by"};
   const json key_names = json::array(
       {{{"name", "key \"k\""}, {"type", "string"}}, {{"name", "order"}, {"type", "integer"}}});
   for (const std::string& t : {evil, spaced, keyword}) w.admin().CreateTable(t, key_names, 2);
@@ -274,21 +276,29 @@ TEST(Replicator, HostileNamesAndHugeValuesAreMirroredExactly) {
       json cells = json::array();
       for (size_t c = 0; c < columns.size(); ++c) {
         if (rng() % 3 == 0) continue;
-        cells.push_back({{"name", columns[c]}, {"value", Str(columns[c] + " " + std::to_string(i))}});
+        cells.push_back(
+            {{"name", columns[c]}, {"value", Str(columns[c] + " " + std::to_string(i))}});
       }
-      changes.push_back({{"op", "put"},
-                         {"primary_key", json::array({{{"name", "key \"k\""}, {"value", Str(evil + std::to_string(i % 7))}},
-                                                       {{"name", "order"}, {"value", {{"type", "integer"}, {"value", std::to_string(i)}}}}})},
-                         {"cells", cells}});
+      changes.push_back(
+          {{"op", "put"},
+           {"primary_key",
+            json::array({{{"name", "key \"k\""}, {"value", Str(evil + std::to_string(i % 7))}},
+                         {{"name", "order"},
+                          {"value", {{"type", "integer"}, {"value", std::to_string(i)}}}}})},
+           {"cells", cells}});
     }
     ASSERT_EQ(w.admin().ApplyChanges(t, changes), 60);
   }
   // Huge values, one per request.
   auto huge_put = [&](const std::string& t, int order, json value) {
-    json change = {{"op", "put"},
-                   {"primary_key", json::array({{{"name", "key \"k\""}, {"value", Str("huge")}},
-                                                 {{"name", "order"}, {"value", {{"type", "integer"}, {"value", std::to_string(order)}}}}})},
-                   {"cells", json::array({{{"name", evil}, {"value", value}}, {{"name", "select"}, {"value", Str("small")}}})}};
+    json change = {
+        {"op", "put"},
+        {"primary_key",
+         json::array({{{"name", "key \"k\""}, {"value", Str("huge")}},
+                      {{"name", "order"},
+                       {"value", {{"type", "integer"}, {"value", std::to_string(order)}}}}})},
+        {"cells", json::array({{{"name", evil}, {"value", value}},
+                               {{"name", "select"}, {"value", Str("small")}}})}};
     ASSERT_EQ(w.admin().ApplyChanges(t, json::array({change})), 1);
   };
   huge_put(evil, 1, Str(huge));
@@ -300,11 +310,13 @@ TEST(Replicator, HostileNamesAndHugeValuesAreMirroredExactly) {
   // Changes in the stream too, including a huge update.
   ASSERT_TRUE(w.replicator().WaitForStage(evil, "stream", run.get(), seconds(60)));
   huge_put(evil, 3, Str(huge));
-  json update = {{"op", "update"},
-                 {"primary_key", json::array({{{"name", "key \"k\""}, {"value", Str("huge")}},
-                                               {{"name", "order"}, {"value", {{"type", "integer"}, {"value", "1"}}}}})},
-                 {"cells", json::array({{{"name", evil}, {"cell_type", "delete_all_versions"}},
-                                        {{"name", "Case"}, {"value", Str(huge)}}})}};
+  json update = {
+      {"op", "update"},
+      {"primary_key",
+       json::array({{{"name", "key \"k\""}, {"value", Str("huge")}},
+                    {{"name", "order"}, {"value", {{"type", "integer"}, {"value", "1"}}}}})},
+      {"cells", json::array({{{"name", evil}, {"cell_type", "delete_all_versions"}},
+                             {{"name", "Case"}, {"value", Str(huge)}}})}};
   ASSERT_EQ(w.admin().ApplyChanges(evil, json::array({update})), 1);
   EXPECT_EQ(w.WaitEqual(seconds(120), 0), "");
   ExitInfo e = Terminate(*run);
@@ -353,7 +365,8 @@ TEST(Replicator, SecretsNeverAppearInOutput) {
                   .Run({"tunnel", "describe", "--table", "orders", "--name", "replicator-orders"})
                   .exit.exited(0));
   w.StopWorkload();
-  EXPECT_TRUE(w.replicator().Run({"verify", "--emulator", w.emulator().url(), "--wait", "60s"})
+  EXPECT_TRUE(w.replicator()
+                  .Run({"verify", "--emulator", w.emulator().url(), "--wait", "60s"})
                   .exit.exited(0));
   ExitInfo e = Terminate(*run);
   EXPECT_TRUE(e.exited(0)) << e.ToString();
@@ -407,7 +420,8 @@ TEST(Replicator, TwoRunsOnOneMirrorOneIsRefused) {
   Subprocess& loser = a->Running() ? *b : *a;
   Subprocess& winner = a->Running() ? *a : *b;
   ASSERT_TRUE(loser.exit_info().has_value());
-  EXPECT_TRUE(loser.exit_info()->exited(3)) << loser.exit_info()->ToString() << "\n" << loser.Stderr();
+  EXPECT_TRUE(loser.exit_info()->exited(3)) << loser.exit_info()->ToString() << "\n"
+                                            << loser.Stderr();
   // The loser can exit before the winner has created the schema or bound its table: poll
   // `status --json` until it shows the table (or the deadline passes), then check as before.
   std::string error;
